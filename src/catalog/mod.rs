@@ -1,0 +1,59 @@
+//! What fleetlint knows without reading the repository: built-in Kubernetes kinds.
+
+pub mod builtin;
+
+use builtin::{BUILTIN_KINDS, BuiltinKind};
+
+use crate::kustomize::Scope;
+
+/// Built-in kinds sorted by (group, kind), for lookups without allocation.
+pub struct Catalog {
+    builtin: Vec<BuiltinKind>,
+}
+
+impl Catalog {
+    pub fn new() -> Catalog {
+        let mut builtin = BUILTIN_KINDS.to_vec();
+        builtin.sort_by(|a, b| (a.group, a.kind).cmp(&(b.group, b.kind)));
+        Catalog { builtin }
+    }
+
+    /// A built-in kind (any served version).
+    pub fn builtin(&self, group: &str, kind: &str) -> Option<&BuiltinKind> {
+        let i = self
+            .builtin
+            .partition_point(|k| (k.group, k.kind) < (group, kind));
+        self.builtin
+            .get(i)
+            .filter(|k| k.group == group && k.kind == kind)
+    }
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog::new()
+    }
+}
+
+/// kustomize knows the scope of built-in kinds only; everything else is namespaced to it.
+impl Scope for Catalog {
+    fn is_cluster_scoped(&self, api_version: &str, kind: &str) -> bool {
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        self.builtin(group, kind).is_some_and(|k| k.cluster_scoped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_come_from_k8s_openapi() {
+        let c = Catalog::new();
+        assert!(c.is_cluster_scoped("v1", "Namespace"));
+        assert!(c.is_cluster_scoped("apiextensions.k8s.io/v1", "CustomResourceDefinition"));
+        assert!(c.is_cluster_scoped("rbac.authorization.k8s.io/v1", "ClusterRole"));
+        assert!(!c.is_cluster_scoped("apps/v1", "Deployment"));
+        assert!(!c.is_cluster_scoped("cert-manager.io/v1", "ClusterIssuer"));
+    }
+}

@@ -1,0 +1,71 @@
+//! FL009 `duplicate-object`: two definitions of the same kind/namespace/name in one cluster.
+//! kustomize fails with `may not add resource with an already registered id`, or, across
+//! Kustomizations, the two copies overwrite each other on every reconcile.
+
+use std::collections::HashMap;
+
+use super::{Check, Context};
+use crate::finding::{Finding, Severity};
+use crate::fleet::flux;
+
+pub const CHECK: Check = Check {
+    code: "FL009",
+    name: "duplicate-object",
+    summary: "the same kind/namespace/name is defined twice in one cluster",
+    severity: Severity::Error,
+    docs: include_str!("../../docs/rules/FL009.md"),
+    run,
+};
+
+fn run(cx: &Context) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for model in cx.clusters {
+        let cluster = &model.cluster;
+        for dup in &cluster.duplicates {
+            findings.push(
+                CHECK
+                    .finding(
+                        format!("{} is defined twice in cluster \"{}\"", dup.display, cluster.name),
+                        dup.second,
+                        "second definition",
+                    )
+                    .label(dup.first, "first definition")
+                    .help("remove one definition or rename it; only one of them can exist")
+                    .in_cluster(&cluster.name),
+            );
+        }
+        // Flux Kustomizations and HelmReleases are compared while the cluster is built.
+        let mut first_seen: HashMap<(String, &str, Option<&str>, &str), &crate::kustomize::Object> =
+            HashMap::new();
+        for (_, obj) in cluster.applied() {
+            if flux::is_kustomization(obj) || flux::is_helm_release(obj) {
+                continue;
+            }
+            let key = (
+                obj.group().to_string(),
+                obj.kind.as_str(),
+                obj.namespace.as_deref(),
+                obj.name.as_str(),
+            );
+            match first_seen.get(&key) {
+                None => {
+                    first_seen.insert(key, obj);
+                }
+                // The same document applied twice is shared ownership, not a second definition.
+                Some(first) if first.origin == obj.origin => {}
+                Some(first) => findings.push(
+                    CHECK
+                        .finding(
+                            format!("{} is defined twice in cluster \"{}\"", obj.display(), cluster.name),
+                            obj.name_span,
+                            "second definition",
+                        )
+                        .label(first.name_span, "first definition")
+                        .help("remove one definition or rename it; only one of them can exist")
+                        .in_cluster(&cluster.name),
+                ),
+            }
+        }
+    }
+    findings
+}

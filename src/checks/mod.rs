@@ -1,0 +1,116 @@
+//! The rule registry. One file per rule; each is a pure function over the model that returns
+//! findings. Checks never read files, render, or apply severity overrides: the engine does.
+
+mod dependency_cycle;
+mod duplicate_object;
+mod invalid_yaml;
+mod missing_dependency;
+mod missing_path;
+mod missing_resource;
+mod missing_source;
+mod not_checked;
+
+use crate::finding::{Finding, Label, Severity};
+use crate::fleet::Cluster;
+use crate::graph::Graph;
+use crate::kustomize::Object;
+use crate::source::Span;
+
+/// A cluster with its dependency graph.
+pub struct ClusterModel {
+    pub cluster: Cluster,
+    pub graph: Graph,
+}
+
+/// Everything a check may look at.
+pub struct Context<'a> {
+    pub clusters: &'a [ClusterModel],
+    /// Flux Kustomizations found under the targets that no root reaches.
+    pub orphans: &'a [Object],
+}
+
+/// A rule: stable code and name, default severity, docs, and the function that runs it.
+pub struct Check {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub docs: &'static str,
+    pub run: fn(&Context) -> Vec<Finding>,
+}
+
+impl Check {
+    /// A finding of this rule with its primary label.
+    pub fn finding(
+        &self,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            code: self.code,
+            rule: self.name,
+            severity: self.severity,
+            message: message.into(),
+            help: None,
+            cluster: None,
+            primary: Label {
+                span,
+                message: label.into(),
+            },
+            labels: Vec::new(),
+        }
+    }
+}
+
+/// Every rule, in code order.
+pub const ALL: &[Check] = &[
+    dependency_cycle::CHECK,
+    missing_dependency::CHECK,
+    missing_path::CHECK,
+    missing_resource::CHECK,
+    missing_source::CHECK,
+    duplicate_object::CHECK,
+    invalid_yaml::CHECK,
+    not_checked::CHECK,
+];
+
+/// A rule by code (`FL001`) or name (`dependency-cycle`), case-insensitively.
+pub fn find(code_or_name: &str) -> Option<&'static Check> {
+    ALL.iter().find(|c| {
+        c.code.eq_ignore_ascii_case(code_or_name) || c.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+/// The closest of `candidates` to `name` by edit distance, when close enough to be a typo.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .filter(|c| *c != name)
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= 3.max(name.len() / 4) && *d < name.len().max(c.len()))
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_documented() {
+        for (i, a) in ALL.iter().enumerate() {
+            assert!(a.docs.starts_with(&format!("# {} {}", a.code, a.name)), "{}", a.code);
+            for b in &ALL[i + 1..] {
+                assert_ne!(a.code, b.code);
+                assert_ne!(a.name, b.name);
+            }
+        }
+    }
+
+    #[test]
+    fn did_you_mean_finds_typos_only() {
+        let names = ["infra-configs", "apps", "monitoring"];
+        assert_eq!(did_you_mean("infra-config", names.iter().copied()), Some("infra-configs"));
+        assert_eq!(did_you_mean("zzz", names.iter().copied()), None);
+    }
+}

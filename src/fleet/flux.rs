@@ -1,0 +1,197 @@
+//! Flux objects read from rendered manifests: only the fields fleetlint reasons about.
+
+use crate::kustomize::{Layer, Object, PathRef, Patch};
+use crate::source::{Node, Span};
+
+pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
+pub const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
+pub const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
+
+/// A reference to another object by kind, namespace and name, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    pub kind: String,
+    pub name: String,
+    /// The effective namespace: as written, else the referrer's namespace.
+    pub namespace: String,
+    /// Whether `namespace` was written (rather than defaulted).
+    pub explicit_namespace: bool,
+    /// The span of the `name` value.
+    pub name_span: Span,
+    /// The span of the whole reference entry.
+    pub span: Span,
+}
+
+impl Reference {
+    fn read(node: &Node, default_kind: &str, referrer_namespace: &str) -> Option<Reference> {
+        let name_node = node.get("name")?;
+        let name = name_node.as_str()?.to_string();
+        let written_ns = node.str_at(&["namespace"]);
+        Some(Reference {
+            kind: node.str_at(&["kind"]).unwrap_or(default_kind).to_string(),
+            name,
+            namespace: written_ns.unwrap_or(referrer_namespace).to_string(),
+            explicit_namespace: written_ns.is_some(),
+            name_span: name_node.span,
+            span: node.span,
+        })
+    }
+
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+/// A `substituteFrom` entry.
+#[derive(Debug, Clone)]
+pub struct SubstituteFrom {
+    pub kind: String,
+    pub name: String,
+    pub optional: bool,
+    pub span: Span,
+}
+
+/// A Flux Kustomization as the cluster will see it (after the parent's transforms).
+#[derive(Debug, Clone, Default)]
+pub struct KustomizationSpec {
+    pub path: Option<PathRef>,
+    pub source_ref: Option<Reference>,
+    pub depends_on: Vec<Reference>,
+    /// Flux's own transforms, in the shape of a kustomize layer.
+    pub transforms: Layer,
+    pub substitute: Vec<(String, String)>,
+    pub substitute_from: Vec<SubstituteFrom>,
+    pub substitute_always: bool,
+    pub suspend: bool,
+}
+
+impl KustomizationSpec {
+    pub fn read(obj: &Object, namespace: &str) -> KustomizationSpec {
+        let spec = obj.body.get("spec");
+        let get = |key: &str| spec.and_then(|s| s.get(key));
+        let str_ref = |key: &str| {
+            get(key).and_then(|n| {
+                Some(PathRef {
+                    value: n.as_str()?.to_string(),
+                    span: n.span,
+                })
+            })
+        };
+        let components = get("components")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|n| {
+                Some(PathRef {
+                    value: n.as_str()?.to_string(),
+                    span: n.span,
+                })
+            })
+            .collect();
+        let patches: Vec<Patch> = spec
+            .map(crate::kustomize::file_patches)
+            .unwrap_or_default();
+        let post_build = get("postBuild");
+        let substitute = post_build
+            .and_then(|p| p.get("substitute"))
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str().unwrap_or("").to_string())))
+            .collect();
+        let substitute_from = post_build
+            .and_then(|p| p.get("substituteFrom"))
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|n| {
+                Some(SubstituteFrom {
+                    kind: n.str_at(&["kind"]).unwrap_or("ConfigMap").to_string(),
+                    name: n.str_at(&["name"])?.to_string(),
+                    optional: n.get("optional").and_then(Node::as_bool).unwrap_or(false),
+                    span: n.span,
+                })
+            })
+            .collect();
+        KustomizationSpec {
+            path: str_ref("path"),
+            source_ref: get("sourceRef").and_then(|n| Reference::read(n, "", namespace)),
+            depends_on: read_depends_on(get("dependsOn"), "Kustomization", namespace),
+            transforms: Layer {
+                components,
+                patches,
+                namespace: str_ref("targetNamespace"),
+                name_prefix: str_ref("namePrefix"),
+                name_suffix: str_ref("nameSuffix"),
+                ..Layer::default()
+            },
+            substitute,
+            substitute_from,
+            substitute_always: post_build.and_then(|p| p.str_at(&["substituteStrategy"]))
+                == Some("Always"),
+            suspend: get("suspend").and_then(Node::as_bool).unwrap_or(false),
+        }
+    }
+}
+
+fn read_depends_on(node: Option<&Node>, kind: &str, namespace: &str) -> Vec<Reference> {
+    node.and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| Reference::read(n, kind, namespace))
+        .collect()
+}
+
+/// The parts of a HelmRelease that refer to other objects.
+#[derive(Debug, Clone)]
+pub struct HelmReleaseSpec {
+    pub depends_on: Vec<Reference>,
+    /// `spec.chart.spec.sourceRef`.
+    pub chart_source: Option<Reference>,
+    /// `spec.chartRef`.
+    pub chart_ref: Option<Reference>,
+    pub suspend: bool,
+}
+
+impl HelmReleaseSpec {
+    pub fn read(obj: &Object, namespace: &str) -> HelmReleaseSpec {
+        let spec = obj.body.get("spec");
+        HelmReleaseSpec {
+            depends_on: read_depends_on(spec.and_then(|s| s.get("dependsOn")), "HelmRelease", namespace),
+            chart_source: spec
+                .and_then(|s| s.path(&["chart", "spec", "sourceRef"]))
+                .and_then(|n| Reference::read(n, "", namespace)),
+            chart_ref: spec
+                .and_then(|s| s.get("chartRef"))
+                .and_then(|n| Reference::read(n, "", namespace)),
+            suspend: spec
+                .and_then(|s| s.get("suspend"))
+                .and_then(Node::as_bool)
+                .unwrap_or(false),
+        }
+    }
+}
+
+pub fn is_kustomization(obj: &Object) -> bool {
+    obj.kind == "Kustomization" && obj.group() == KUSTOMIZE_GROUP
+}
+
+pub fn is_helm_release(obj: &Object) -> bool {
+    obj.kind == "HelmRelease" && obj.group() == HELM_GROUP
+}
+
+/// Kinds that `sourceRef`, `chart.spec.sourceRef` and `chartRef` may name.
+pub fn is_source(obj: &Object) -> bool {
+    match obj.group() {
+        SOURCE_GROUP => matches!(
+            obj.kind.as_str(),
+            "GitRepository"
+                | "OCIRepository"
+                | "HelmRepository"
+                | "Bucket"
+                | "HelmChart"
+                | "ExternalArtifact"
+        ),
+        _ => false,
+    }
+}

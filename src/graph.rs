@@ -1,0 +1,186 @@
+//! The dependency graph of one cluster: `dependsOn` edges between Kustomizations and between
+//! HelmReleases, and parent → child edges. Answers cycles (Tarjan SCC, each cycle rotated to
+//! start at its smallest id) and happens-before questions.
+
+use std::collections::{HashMap, VecDeque};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::fleet::Cluster;
+use crate::fleet::flux::Reference;
+
+/// A node: a Flux Kustomization or a HelmRelease of the cluster (by index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Node {
+    Kustomization(usize),
+    HelmRelease(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    /// `dependsOn`: the index of the entry in the referrer's `dependsOn` list.
+    DependsOn(usize),
+    /// The parent applies the child.
+    Applies,
+}
+
+/// A `dependsOn` entry that names nothing of the right kind.
+#[derive(Debug, Clone)]
+pub struct Dangling {
+    pub from: Node,
+    pub reference: Reference,
+}
+
+/// One dependency cycle: nodes in order, with the `dependsOn` entry each one uses to reach the
+/// next (the last one closes the cycle).
+#[derive(Debug, Clone)]
+pub struct Cycle {
+    pub steps: Vec<(Node, Reference)>,
+}
+
+pub struct Graph {
+    pub graph: DiGraph<Node, Edge>,
+    kustomizations: Vec<NodeIndex>,
+    helm_releases: Vec<NodeIndex>,
+    pub dangling: Vec<Dangling>,
+}
+
+impl Graph {
+    pub fn build(cluster: &Cluster) -> Graph {
+        let mut graph = DiGraph::new();
+        let kustomizations: Vec<NodeIndex> = (0..cluster.kustomizations.len())
+            .map(|i| graph.add_node(Node::Kustomization(i)))
+            .collect();
+        let helm_releases: Vec<NodeIndex> = (0..cluster.helm_releases.len())
+            .map(|i| graph.add_node(Node::HelmRelease(i)))
+            .collect();
+        let mut dangling = Vec::new();
+        for (i, ks) in cluster.kustomizations.iter().enumerate() {
+            if let Some(parent) = ks.parent {
+                graph.add_edge(kustomizations[parent], kustomizations[i], Edge::Applies);
+            }
+            for (entry, dep) in ks.spec.depends_on.iter().enumerate() {
+                match cluster.kustomization(&dep.namespace, &dep.name) {
+                    Some(target) => {
+                        graph.add_edge(kustomizations[i], kustomizations[target], Edge::DependsOn(entry));
+                    }
+                    None => dangling.push(Dangling {
+                        from: Node::Kustomization(i),
+                        reference: dep.clone(),
+                    }),
+                }
+            }
+        }
+        for (i, hr) in cluster.helm_releases.iter().enumerate() {
+            for (entry, dep) in hr.spec.depends_on.iter().enumerate() {
+                let target = cluster
+                    .helm_releases
+                    .iter()
+                    .position(|h| h.namespace == dep.namespace && h.name == dep.name);
+                match target {
+                    Some(t) => {
+                        graph.add_edge(helm_releases[i], helm_releases[t], Edge::DependsOn(entry));
+                    }
+                    None => dangling.push(Dangling {
+                        from: Node::HelmRelease(i),
+                        reference: dep.clone(),
+                    }),
+                }
+            }
+        }
+        Graph {
+            graph,
+            kustomizations,
+            helm_releases,
+            dangling,
+        }
+    }
+
+    /// Every dependsOn cycle, one per strongly connected component, in a stable order.
+    pub fn cycles(&self, cluster: &Cluster) -> Vec<Cycle> {
+        let depends_only = self.graph.filter_map(
+            |_, n| Some(*n),
+            |_, e| matches!(e, Edge::DependsOn(_)).then_some(*e),
+        );
+        let id = |n: &Node| node_id(cluster, *n);
+        let mut cycles = Vec::new();
+        for component in tarjan_scc(&depends_only) {
+            let is_cycle = component.len() > 1
+                || depends_only
+                    .edges(component[0])
+                    .any(|e| e.target() == component[0]);
+            if !is_cycle {
+                continue;
+            }
+            // Start at the smallest id so the output does not depend on discovery order.
+            let start = *component
+                .iter()
+                .min_by_key(|n| id(&depends_only[**n]))
+                .expect("a strongly connected component is never empty");
+            // The shortest cycle through the start (breadth-first, smallest ids first), so that
+            // the message shows a real loop rather than the whole component.
+            let mut came_from: HashMap<NodeIndex, (NodeIndex, usize)> = HashMap::new();
+            let mut queue = VecDeque::from([start]);
+            let mut closing = None;
+            while let Some(current) = queue.pop_front() {
+                let mut edges: Vec<_> = depends_only
+                    .edges(current)
+                    .filter(|e| component.contains(&e.target()))
+                    .collect();
+                edges.sort_by_key(|e| id(&depends_only[e.target()]));
+                for edge in edges {
+                    let Edge::DependsOn(entry) = *edge.weight() else { continue };
+                    if edge.target() == start {
+                        closing = Some((current, entry));
+                        break;
+                    }
+                    if edge.target() != start && !came_from.contains_key(&edge.target()) {
+                        came_from.insert(edge.target(), (current, entry));
+                        queue.push_back(edge.target());
+                    }
+                }
+                if closing.is_some() {
+                    break;
+                }
+            }
+            let Some((mut current, mut entry)) = closing else { continue };
+            let mut steps = Vec::new();
+            loop {
+                let node = depends_only[current];
+                steps.push((node, reference(cluster, node, entry)));
+                if current == start {
+                    break;
+                }
+                (current, entry) = came_from[&current];
+            }
+            steps.reverse();
+            cycles.push(Cycle { steps });
+        }
+        cycles.sort_by_key(|c| c.steps.first().map(|(n, _)| id(n)));
+        cycles
+    }
+
+    pub fn node_index(&self, node: Node) -> NodeIndex {
+        match node {
+            Node::Kustomization(i) => self.kustomizations[i],
+            Node::HelmRelease(i) => self.helm_releases[i],
+        }
+    }
+}
+
+fn reference(cluster: &Cluster, node: Node, entry: usize) -> Reference {
+    match node {
+        Node::Kustomization(i) => cluster.kustomizations[i].spec.depends_on[entry].clone(),
+        Node::HelmRelease(i) => cluster.helm_releases[i].spec.depends_on[entry].clone(),
+    }
+}
+
+/// `namespace/name` of a node.
+pub fn node_id(cluster: &Cluster, node: Node) -> String {
+    match node {
+        Node::Kustomization(i) => cluster.kustomizations[i].id(),
+        Node::HelmRelease(i) => cluster.helm_releases[i].id(),
+    }
+}

@@ -1,0 +1,486 @@
+//! A directory → the Kubernetes objects it renders, each with the span it came from.
+//!
+//! Models kustomize (resources, components, crds, patches, generators, namespace, prefixes) and
+//! Flux's generator rules for paths without a kustomization file (FLUX-SEMANTICS §2.3). Renders
+//! are memoised per (directory, context) so a base shared by many clusters is rendered once.
+//! This module never decides what is a finding: it records [`Problem`]s as data for the checks.
+
+mod file;
+mod generator;
+pub mod patch;
+pub mod substitute;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::source::{self, Entry, LoadError, Node, Repo, Span};
+
+pub use file::{Layer, PathRef, parse_patches as file_patches};
+pub use patch::Patch;
+
+/// One rendered Kubernetes object.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The document (possibly patched or substituted).
+    pub body: Arc<Node>,
+    /// Where the object is defined: the `kind` value of its document.
+    pub origin: Span,
+    /// The `metadata.name` value.
+    pub name_span: Span,
+}
+
+impl Object {
+    /// The API group: the part of `apiVersion` before `/`, empty for the core group.
+    pub fn group(&self) -> &str {
+        self.api_version
+            .rsplit_once('/')
+            .map_or("", |(group, _)| group)
+    }
+
+    /// `Kind "namespace/name"`, or `Kind "name"` without a namespace.
+    pub fn display(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} \"{}/{}\"", self.kind, ns, self.name),
+            None => format!("{} \"{}\"", self.kind, self.name),
+        }
+    }
+}
+
+/// What part of a kustomization names a missing entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Resource,
+    Component,
+    Crd,
+    Patch,
+    GeneratorFile,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Resource => "resource",
+            EntryKind::Component => "component",
+            EntryKind::Crd => "crd",
+            EntryKind::Patch => "patch",
+            EntryKind::GeneratorFile => "generator file",
+        }
+    }
+}
+
+/// Something the renderer could not do, recorded as data for the checks to report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// A kustomization entry that does not resolve.
+    MissingEntry {
+        span: Span,
+        kind: EntryKind,
+        path: String,
+        why: String,
+    },
+    /// A file that does not parse as YAML, or cannot be read.
+    InvalidYaml { span: Span, message: String },
+    /// A YAML document that is not a Kubernetes object where one is required.
+    NotAnObject { span: Span, message: String },
+    /// A remote base or other input that is not fetched offline.
+    Remote { span: Span, what: String },
+}
+
+/// The objects a directory renders and what went wrong on the way.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub objects: Vec<Object>,
+    pub problems: Vec<Problem>,
+}
+
+/// Decides whether a kind is namespaced. Unknown kinds are namespaced, as in kustomize.
+pub trait Scope: Sync {
+    fn is_cluster_scoped(&self, api_version: &str, kind: &str) -> bool;
+}
+
+/// Renders directories, memoised.
+pub struct Renderer<'a> {
+    repo: &'a Repo,
+    scope: &'a dyn Scope,
+    cache: Mutex<HashMap<String, Arc<Rendered>>>,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(repo: &'a Repo, scope: &'a dyn Scope) -> Self {
+        Renderer {
+            repo,
+            scope,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn repo(&self) -> &Repo {
+        self.repo
+    }
+
+    /// What Flux builds for `dir`: its kustomization file with `extra` merged in (the Flux
+    /// Kustomization's own transforms), or the generated one when there is none.
+    pub fn flux_build(&self, dir: &str, source_root: &str, extra: &Layer) -> Arc<Rendered> {
+        let key = format!("flux\0{dir}\0{source_root}\0{}", extra.cache_key());
+        if let Some(hit) = self.cached(&key) {
+            return hit;
+        }
+        let mut out = Rendered::default();
+        let mut layer = match file::find(self.repo, dir) {
+            Some(path) => self.read_layer(&path, &mut out),
+            None => generator::generate(self.repo, dir, source_root, &mut out),
+        };
+        layer.merge_flux(extra);
+        let mut stack = vec![dir.to_string()];
+        self.build_layer(dir, &layer, &mut stack, &mut out);
+        self.store(key, out)
+    }
+
+    fn cached(&self, key: &str) -> Option<Arc<Rendered>> {
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    fn store(&self, key: String, rendered: Rendered) -> Arc<Rendered> {
+        let rendered = Arc::new(rendered);
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_insert(rendered)
+            .clone()
+    }
+
+    fn read_layer(&self, path: &str, out: &mut Rendered) -> Layer {
+        // `find` only returns paths of existing files, and unreadable ones still get an id.
+        let Ok(id) = self.repo.load(path) else {
+            return Layer::default();
+        };
+        let file = self.repo.file(id);
+        for err in &file.errors {
+            out.problems.push(Problem::InvalidYaml {
+                span: err.span,
+                message: err.message.clone(),
+            });
+        }
+        file::parse(&file, out)
+    }
+
+    /// A directory used as a kustomize resource or component: it must have a kustomization file.
+    fn render_kustomization_dir(&self, dir: &str, stack: &mut Vec<String>) -> Arc<Rendered> {
+        let key = format!("dir\0{dir}");
+        if let Some(hit) = self.cached(&key) {
+            return hit;
+        }
+        let mut out = Rendered::default();
+        if let Some(path) = file::find(self.repo, dir) {
+            let layer = self.read_layer(&path, &mut out);
+            stack.push(dir.to_string());
+            self.build_layer(dir, &layer, stack, &mut out);
+            stack.pop();
+        }
+        self.store(key, out)
+    }
+
+    /// Accumulates a layer's resources, applies its components, generators and transforms.
+    fn build_layer(&self, dir: &str, layer: &Layer, stack: &mut Vec<String>, out: &mut Rendered) {
+        let mut objects = Vec::new();
+        for entry in &layer.resources {
+            self.add_entry(dir, entry, EntryKind::Resource, stack, &mut objects, out);
+        }
+        for entry in &layer.crds {
+            self.add_entry(dir, entry, EntryKind::Crd, stack, &mut objects, out);
+        }
+        for entry in &layer.components {
+            let Some(comp_dir) = self.resolve_dir(dir, entry, EntryKind::Component, stack, out)
+            else {
+                continue;
+            };
+            let mut comp_out = Rendered::default();
+            let comp_layer = match file::find(self.repo, &comp_dir) {
+                Some(path) => self.read_layer(&path, &mut comp_out),
+                None => continue,
+            };
+            stack.push(comp_dir.clone());
+            // A component adds its resources, then transforms everything accumulated so far.
+            let mut inner = comp_layer.clone();
+            inner.components.clear();
+            let mut comp_objects = Vec::new();
+            for e in &inner.resources {
+                self.add_entry(&comp_dir, e, EntryKind::Resource, stack, &mut comp_objects, out);
+            }
+            stack.pop();
+            out.problems.append(&mut comp_out.problems);
+            objects.extend(comp_objects);
+            file::generate(self.repo, &comp_dir, &comp_layer, &mut objects, out);
+            self.transform(&comp_dir, &comp_layer, &mut objects, out);
+        }
+        file::generate(self.repo, dir, layer, &mut objects, out);
+        self.transform(dir, layer, &mut objects, out);
+        out.objects.extend(objects);
+    }
+
+    fn transform(&self, dir: &str, layer: &Layer, objects: &mut Vec<Object>, out: &mut Rendered) {
+        for patch in &layer.patches {
+            let patch = match patch.load(self.repo, dir) {
+                Ok(p) => p,
+                Err(problem) => {
+                    out.problems.push(problem);
+                    continue;
+                }
+            };
+            patch.apply(objects, out);
+        }
+        if let Some(ns) = &layer.namespace {
+            for obj in objects.iter_mut() {
+                if !self.scope.is_cluster_scoped(&obj.api_version, &obj.kind) {
+                    obj.namespace = Some(ns.value.clone());
+                }
+            }
+        }
+        if layer.name_prefix.is_some() || layer.name_suffix.is_some() {
+            let prefix = layer.name_prefix.as_ref().map_or("", |p| p.value.as_str());
+            let suffix = layer.name_suffix.as_ref().map_or("", |p| p.value.as_str());
+            for obj in objects.iter_mut() {
+                // kustomize leaves these kinds' names alone (PrefixSuffixTransformer skip list).
+                if matches!(
+                    obj.kind.as_str(),
+                    "CustomResourceDefinition" | "APIService" | "Namespace"
+                ) {
+                    continue;
+                }
+                obj.name = format!("{prefix}{}{suffix}", obj.name);
+            }
+        }
+    }
+
+    fn resolve_dir(
+        &self,
+        dir: &str,
+        entry: &PathRef,
+        kind: EntryKind,
+        stack: &[String],
+        out: &mut Rendered,
+    ) -> Option<String> {
+        if is_remote(&entry.value) {
+            out.problems.push(Problem::Remote {
+                span: entry.span,
+                what: format!("remote {} \"{}\"", kind.as_str(), entry.value),
+            });
+            return None;
+        }
+        let missing = |why: String| Problem::MissingEntry {
+            span: entry.span,
+            kind,
+            path: entry.value.clone(),
+            why,
+        };
+        let Some(path) = source::resolve(dir, &entry.value) else {
+            out.problems
+                .push(missing("it climbs out of the repository root".into()));
+            return None;
+        };
+        match self.repo.entry(&path) {
+            Entry::Dir if file::find(self.repo, &path).is_some() => {
+                if stack.contains(&path) {
+                    out.problems.push(missing(format!(
+                        "it includes itself: {} → {path}",
+                        stack.join(" → ")
+                    )));
+                    return None;
+                }
+                Some(path)
+            }
+            Entry::Dir => {
+                out.problems.push(missing(format!(
+                    "directory \"{path}\" has no kustomization.yaml"
+                )));
+                None
+            }
+            Entry::File => {
+                out.problems
+                    .push(missing(format!("\"{path}\" is a file, not a directory")));
+                None
+            }
+            Entry::Missing => {
+                out.problems.push(missing(format!("\"{path}\" does not exist")));
+                None
+            }
+            Entry::Escapes => {
+                out.problems.push(missing(format!(
+                    "\"{path}\" is a symlink that leads outside the repository"
+                )));
+                None
+            }
+        }
+    }
+
+    /// A `resources` (or `crds`) entry: a file of objects or a kustomization directory.
+    fn add_entry(
+        &self,
+        dir: &str,
+        entry: &PathRef,
+        kind: EntryKind,
+        stack: &mut Vec<String>,
+        objects: &mut Vec<Object>,
+        out: &mut Rendered,
+    ) {
+        if is_remote(&entry.value) {
+            out.problems.push(Problem::Remote {
+                span: entry.span,
+                what: format!("remote {} \"{}\"", kind.as_str(), entry.value),
+            });
+            return;
+        }
+        let Some(path) = source::resolve(dir, &entry.value) else {
+            out.problems.push(Problem::MissingEntry {
+                span: entry.span,
+                kind,
+                path: entry.value.clone(),
+                why: "it climbs out of the repository root".into(),
+            });
+            return;
+        };
+        match self.repo.entry(&path) {
+            Entry::File => {
+                let referenced_at = Some(entry.span).filter(|s| s.file != source::FileId::DETACHED);
+                self.add_file(&path, referenced_at, objects, out);
+            }
+            _ => {
+                if let Some(sub) = self.resolve_dir(dir, entry, kind, stack, out) {
+                    let rendered = self.render_kustomization_dir(&sub, stack);
+                    objects.extend(rendered.objects.iter().cloned());
+                    out.problems.extend(rendered.problems.iter().cloned());
+                }
+            }
+        }
+    }
+
+    /// The objects of one manifest file. `referenced_at` is the kustomization entry naming it.
+    pub fn add_file(
+        &self,
+        path: &str,
+        referenced_at: Option<Span>,
+        objects: &mut Vec<Object>,
+        out: &mut Rendered,
+    ) {
+        let file = match self.repo.load(path) {
+            Ok(id) => self.repo.file(id),
+            Err(err) => {
+                let problem = match (&err, referenced_at) {
+                    (LoadError::Missing | LoadError::Escapes, Some(span)) => Problem::MissingEntry {
+                        span,
+                        kind: EntryKind::Resource,
+                        path: path.to_string(),
+                        why: err.to_string(),
+                    },
+                    (_, Some(span)) => Problem::InvalidYaml {
+                        span,
+                        message: format!("cannot read \"{path}\": {err}"),
+                    },
+                    (_, None) => return,
+                };
+                out.problems.push(problem);
+                return;
+            }
+        };
+        for err in &file.errors {
+            out.problems.push(Problem::InvalidYaml {
+                span: err.span,
+                message: err.message.clone(),
+            });
+        }
+        for doc in &file.docs {
+            let Some(root) = &doc.root else { continue };
+            match object_from(root) {
+                Ok(Some(obj)) => push_object(obj, objects),
+                Ok(None) => {}
+                Err(message) => out.problems.push(Problem::NotAnObject {
+                    span: root.get_entry("kind").map_or(
+                        Span {
+                            file: file.id,
+                            start: doc.start,
+                            end: doc.start,
+                        },
+                        |(k, _)| k.span,
+                    ),
+                    message,
+                }),
+            }
+        }
+    }
+}
+
+/// Expands `List` objects into their items.
+fn push_object(obj: Object, objects: &mut Vec<Object>) {
+    if obj.kind.ends_with("List") && obj.api_version == "v1" {
+        if let Some(items) = obj.body.get("items").and_then(Node::as_seq) {
+            for item in items {
+                if let Ok(Some(o)) = object_from(item) {
+                    objects.push(o);
+                }
+            }
+        }
+        return;
+    }
+    objects.push(obj);
+}
+
+/// Reads the identity of a Kubernetes object. `Ok(None)` for kustomize's own config documents,
+/// which Flux filters out.
+pub fn object_from(root: &Node) -> Result<Option<Object>, String> {
+    if root.as_map().is_none() {
+        return Err("document is not a mapping, so not a Kubernetes object".into());
+    }
+    let api_version = root.str_at(&["apiVersion"]);
+    let kind = root.get("kind");
+    let name = root.path(&["metadata", "name"]);
+    let (Some(api_version), Some(kind_node), Some(name_node)) = (api_version, kind, name) else {
+        let missing: Vec<&str> = [
+            ("apiVersion", api_version.is_none()),
+            ("kind", kind.and_then(Node::as_str).is_none()),
+            ("metadata.name", name.and_then(Node::as_str).is_none()),
+        ]
+        .iter()
+        .filter(|(_, m)| *m)
+        .map(|(f, _)| *f)
+        .collect();
+        return Err(format!(
+            "not a Kubernetes object: missing {}",
+            missing.join(", ")
+        ));
+    };
+    let (Some(kind), Some(name)) = (kind_node.as_str(), name_node.as_str()) else {
+        return Err("not a Kubernetes object: kind and metadata.name must be strings".into());
+    };
+    if api_version.starts_with("kustomize.config.k8s.io/") {
+        return Ok(None);
+    }
+    Ok(Some(Object {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        name: name.to_string(),
+        namespace: root
+            .str_at(&["metadata", "namespace"])
+            .map(str::to_string),
+        origin: kind_node.span,
+        name_span: name_node.span,
+        body: Arc::new(root.clone()),
+    }))
+}
+
+/// Remote bases and resources (URLs, `github.com/...` shorthands) are not fetched.
+pub fn is_remote(path: &str) -> bool {
+    path.contains("://")
+        || path.starts_with("github.com/")
+        || path.starts_with("git@")
+        || path.starts_with("gitlab.com/")
+        || path.starts_with("bitbucket.org/")
+}

@@ -1,0 +1,423 @@
+//! Patches: strategic-merge (modelled as a JSON merge, which is what kustomize does for kinds it
+//! has no schema for, Flux kinds included) and JSON 6902, with kustomize's target selectors.
+
+use regex_lite::Regex;
+
+use super::file::PathRef;
+use super::{EntryKind, Object, Problem, Rendered};
+use crate::source::{self, Entry, FileId, Node, Repo, Span, Value, yaml};
+
+/// A patch as written in a kustomization or a Flux Kustomization's `spec.patches`.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    /// The patch entry in its file.
+    pub span: Span,
+    pub path: Option<PathRef>,
+    /// An inline patch, already parsed; its spans all point at the inline text.
+    pub inline: Option<Node>,
+    pub target: Option<Selector>,
+}
+
+/// kustomize's patch target. Name, namespace and kind are anchored regular expressions.
+#[derive(Debug, Clone)]
+pub struct Selector {
+    pub group: Option<String>,
+    pub version: Option<String>,
+    pub kind: Option<Pattern>,
+    pub name: Option<Pattern>,
+    pub namespace: Option<Pattern>,
+    pub label_selector: Option<String>,
+    pub annotation_selector: Option<String>,
+}
+
+/// A selector field: exact text, or an anchored regex when it has regex syntax.
+#[derive(Debug, Clone)]
+pub enum Pattern {
+    Exact(String),
+    Regex(Regex),
+}
+
+impl Pattern {
+    fn new(text: &str) -> Pattern {
+        if text.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c)) {
+            return Pattern::Exact(text.to_string());
+        }
+        match Regex::new(&format!("^(?:{text})$")) {
+            Ok(re) => Pattern::Regex(re),
+            Err(_) => Pattern::Exact(text.to_string()),
+        }
+    }
+
+    fn matches(&self, value: &str) -> bool {
+        match self {
+            Pattern::Exact(text) => text == value,
+            Pattern::Regex(re) => re.is_match(value),
+        }
+    }
+}
+
+impl Selector {
+    fn from_node(node: &Node) -> Selector {
+        let s = |k: &str| node.str_at(&[k]).map(str::to_string);
+        Selector {
+            group: s("group"),
+            version: s("version"),
+            kind: node.str_at(&["kind"]).map(Pattern::new),
+            name: node.str_at(&["name"]).map(Pattern::new),
+            namespace: node.str_at(&["namespace"]).map(Pattern::new),
+            label_selector: s("labelSelector"),
+            annotation_selector: s("annotationSelector"),
+        }
+    }
+
+    pub fn matches(&self, obj: &Object) -> bool {
+        let (group, version) = match obj.api_version.rsplit_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", obj.api_version.as_str()),
+        };
+        self.group.as_deref().is_none_or(|g| g == group)
+            && self.version.as_deref().is_none_or(|v| v == version)
+            && self.kind.as_ref().is_none_or(|k| k.matches(&obj.kind))
+            && self.name.as_ref().is_none_or(|n| n.matches(&obj.name))
+            && self
+                .namespace
+                .as_ref()
+                .is_none_or(|n| n.matches(obj.namespace.as_deref().unwrap_or("")))
+            && self
+                .label_selector
+                .as_deref()
+                .is_none_or(|sel| selector_matches(sel, obj.body.path(&["metadata", "labels"])))
+            && self.annotation_selector.as_deref().is_none_or(|sel| {
+                selector_matches(sel, obj.body.path(&["metadata", "annotations"]))
+            })
+    }
+}
+
+/// A Kubernetes label selector (`a=b,c!=d,e,!f,g in (x,y),h notin (z)`) against a label map.
+fn selector_matches(selector: &str, labels: Option<&Node>) -> bool {
+    let get = |key: &str| labels.and_then(|l| l.get(key)).and_then(Node::as_str);
+    split_requirements(selector).iter().all(|req| {
+        let req = req.trim();
+        if req.is_empty() {
+            return true;
+        }
+        if let Some((k, rest)) = req.split_once(" notin ") {
+            let set = parse_set(rest);
+            return get(k.trim()).is_none_or(|v| !set.contains(&v));
+        }
+        if let Some((k, rest)) = req.split_once(" in ") {
+            let set = parse_set(rest);
+            return get(k.trim()).is_some_and(|v| set.contains(&v));
+        }
+        if let Some((k, v)) = req.split_once("!=") {
+            return get(k.trim()) != Some(v.trim());
+        }
+        if let Some((k, v)) = req.split_once("==").or_else(|| req.split_once('=')) {
+            return get(k.trim()) == Some(v.trim());
+        }
+        if let Some(k) = req.strip_prefix('!') {
+            return get(k.trim()).is_none();
+        }
+        get(req).is_some()
+    })
+}
+
+/// Splits on commas outside parentheses.
+fn split_requirements(selector: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in selector.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&selector[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&selector[start..]);
+    parts
+}
+
+fn parse_set(text: &str) -> Vec<&str> {
+    text.trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split(',')
+        .map(str::trim)
+        .collect()
+}
+
+/// Parses inline patch text and points every span at the text in its file.
+fn parse_inline(text: &str, at: Span) -> Option<Node> {
+    let (docs, errors) = yaml::parse(FileId::DETACHED, text);
+    if !errors.is_empty() {
+        return None;
+    }
+    let mut root = docs.into_iter().find_map(|d| d.root)?;
+    repoint(&mut root, at);
+    Some(root)
+}
+
+fn repoint(node: &mut Node, at: Span) {
+    node.span = at;
+    match &mut node.value {
+        Value::Scalar { .. } => {}
+        Value::Seq(items) => items.iter_mut().for_each(|n| repoint(n, at)),
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                repoint(k, at);
+                repoint(v, at);
+            }
+        }
+    }
+}
+
+impl Patch {
+    /// An entry of `patches` / `patchesJson6902`: `{path | patch, target}`.
+    pub fn from_entry(item: &Node) -> Option<Patch> {
+        let path = item.get("path").and_then(|n| {
+            Some(PathRef {
+                value: n.as_str()?.to_string(),
+                span: n.span,
+            })
+        });
+        let inline = item
+            .get("patch")
+            .and_then(|n| parse_inline(n.as_str()?, n.span));
+        if path.is_none() && inline.is_none() {
+            return None;
+        }
+        Some(Patch {
+            span: item.span,
+            path,
+            inline,
+            target: item.get("target").map(Selector::from_node),
+        })
+    }
+
+    /// An entry of `patchesStrategicMerge`: a path, or an inline patch as text or a mapping.
+    pub fn from_strategic_merge_entry(item: &Node) -> Option<Patch> {
+        match &item.value {
+            Value::Scalar { text, .. } if text.contains('\n') || text.contains(": ") => {
+                Some(Patch {
+                    span: item.span,
+                    path: None,
+                    inline: parse_inline(text, item.span),
+                    target: None,
+                })
+            }
+            Value::Scalar { text, .. } => Some(Patch {
+                span: item.span,
+                path: Some(PathRef {
+                    value: text.clone(),
+                    span: item.span,
+                }),
+                inline: None,
+                target: None,
+            }),
+            Value::Map(_) => Some(Patch {
+                span: item.span,
+                path: None,
+                inline: Some(item.clone()),
+                target: None,
+            }),
+            Value::Seq(_) => None,
+        }
+    }
+
+    /// The patch body, reading the patch file when there is one.
+    pub fn load(&self, repo: &Repo, dir: &str) -> Result<LoadedPatch<'_>, Problem> {
+        if let Some(inline) = &self.inline {
+            return Ok(LoadedPatch {
+                patch: self,
+                body: inline.clone(),
+            });
+        }
+        let Some(path_ref) = &self.path else {
+            return Err(Problem::NotAnObject {
+                span: self.span,
+                message: "patch has neither `path` nor a readable `patch`".into(),
+            });
+        };
+        let missing = |why: String| Problem::MissingEntry {
+            span: path_ref.span,
+            kind: EntryKind::Patch,
+            path: path_ref.value.clone(),
+            why,
+        };
+        let Some(path) = source::resolve(dir, &path_ref.value) else {
+            return Err(missing("it climbs out of the repository root".into()));
+        };
+        match repo.entry(&path) {
+            Entry::File => {}
+            Entry::Dir => return Err(missing(format!("\"{path}\" is a directory, not a file"))),
+            Entry::Missing => return Err(missing(format!("\"{path}\" does not exist"))),
+            Entry::Escapes => {
+                return Err(missing(format!(
+                    "\"{path}\" is a symlink that leads outside the repository"
+                )));
+            }
+        }
+        let file = repo
+            .load(&path)
+            .map(|id| repo.file(id))
+            .map_err(|e| missing(e.to_string()))?;
+        if let Some(err) = file.errors.first() {
+            return Err(Problem::InvalidYaml {
+                span: err.span,
+                message: err.message.clone(),
+            });
+        }
+        let body = file
+            .docs
+            .iter()
+            .find_map(|d| d.root.clone())
+            .ok_or_else(|| Problem::NotAnObject {
+                span: path_ref.span,
+                message: format!("patch file \"{path}\" is empty"),
+            })?;
+        Ok(LoadedPatch { patch: self, body })
+    }
+}
+
+/// A patch with its body read.
+pub struct LoadedPatch<'a> {
+    patch: &'a Patch,
+    body: Node,
+}
+
+impl LoadedPatch<'_> {
+    pub fn apply(&self, objects: &mut Vec<Object>, _out: &mut Rendered) {
+        match &self.body.value {
+            Value::Seq(ops) => {
+                let Some(target) = &self.patch.target else {
+                    return;
+                };
+                for obj in objects.iter_mut().filter(|o| target.matches(o)) {
+                    let body = std::sync::Arc::make_mut(&mut obj.body);
+                    for op in ops {
+                        apply_json6902(body, op);
+                    }
+                }
+            }
+            Value::Map(_) => {
+                let delete = self.body.str_at(&["$patch"]) == Some("delete");
+                let matches = |obj: &Object| match &self.patch.target {
+                    Some(target) => target.matches(obj),
+                    None => {
+                        self.body.str_at(&["kind"]) == Some(obj.kind.as_str())
+                            && self.body.str_at(&["metadata", "name"]) == Some(obj.name.as_str())
+                            && self
+                                .body
+                                .str_at(&["metadata", "namespace"])
+                                .is_none_or(|ns| Some(ns) == obj.namespace.as_deref())
+                    }
+                };
+                if delete {
+                    objects.retain(|o| !matches(o));
+                    return;
+                }
+                for obj in objects.iter_mut().filter(|o| matches(o)) {
+                    merge(std::sync::Arc::make_mut(&mut obj.body), &self.body);
+                }
+            }
+            Value::Scalar { .. } => {}
+        }
+    }
+}
+
+/// JSON merge of `patch` into `target`: maps merge key by key, `null` deletes, anything else
+/// replaces. Keys starting with `$` are kustomize directives and are not copied.
+pub fn merge(target: &mut Node, patch: &Node) {
+    match (&mut target.value, &patch.value) {
+        (Value::Map(entries), Value::Map(patch_entries)) => {
+            for (key, value) in patch_entries {
+                let Some(name) = key.as_str() else { continue };
+                if name.starts_with('$') {
+                    continue;
+                }
+                let existing = entries.iter().position(|(k, _)| k.as_str() == Some(name));
+                match existing {
+                    Some(i) if value.is_null() => {
+                        entries.remove(i);
+                    }
+                    Some(i) => merge(&mut entries[i].1, value),
+                    None if value.is_null() => {}
+                    None => entries.push((key.clone(), value.clone())),
+                }
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+fn apply_json6902(body: &mut Node, op: &Node) {
+    let (Some(kind), Some(path)) = (op.str_at(&["op"]), op.str_at(&["path"])) else {
+        return;
+    };
+    let tokens: Vec<String> = path
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let Some((last, parents)) = tokens.split_last() else {
+        return;
+    };
+    let mut node = body;
+    for token in parents {
+        let next = match &mut node.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| k.as_str() == Some(token))
+                .map(|(_, v)| v),
+            Value::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+            Value::Scalar { .. } => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => return,
+        }
+    }
+    let value = op.get("value").cloned();
+    match (&mut node.value, kind) {
+        (Value::Map(entries), "add" | "replace") => {
+            let Some(value) = value else { return };
+            match entries.iter_mut().find(|(k, _)| k.as_str() == Some(last)) {
+                Some((_, v)) => *v = value,
+                None => entries.push((Node::scalar(last.clone(), value.span), value)),
+            }
+        }
+        (Value::Map(entries), "remove") => entries.retain(|(k, _)| k.as_str() != Some(last)),
+        (Value::Seq(items), "add") => {
+            let Some(value) = value else { return };
+            match last.as_str() {
+                "-" => items.push(value),
+                i => {
+                    if let Ok(i) = i.parse::<usize>()
+                        && i <= items.len()
+                    {
+                        items.insert(i, value);
+                    }
+                }
+            }
+        }
+        (Value::Seq(items), "replace") => {
+            if let (Some(value), Ok(i)) = (value, last.parse::<usize>())
+                && let Some(slot) = items.get_mut(i)
+            {
+                *slot = value;
+            }
+        }
+        (Value::Seq(items), "remove") => {
+            if let Ok(i) = last.parse::<usize>()
+                && i < items.len()
+            {
+                items.remove(i);
+            }
+        }
+        _ => {}
+    }
+}

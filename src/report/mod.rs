@@ -1,0 +1,76 @@
+//! Turns findings into output. Line and column are computed here, from byte spans.
+
+pub mod human;
+pub mod json;
+
+use crate::finding::{Finding, Severity};
+use crate::source::{Repo, Span};
+
+/// A 1-based line and column (columns count characters) of a byte offset.
+pub fn line_col(text: &str, offset: u32) -> (usize, usize) {
+    let offset = (offset as usize).min(text.len());
+    let offset = (0..=offset)
+        .rev()
+        .find(|o| text.is_char_boundary(*o))
+        .unwrap_or(0);
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// A span resolved to a file path and 1-based positions (the end is exclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub fn locate(repo: &Repo, span: Span) -> Location {
+    let file = repo.file(span.file);
+    let (line, column) = line_col(&file.text, span.start);
+    let (end_line, end_column) = line_col(&file.text, span.end.max(span.start));
+    Location {
+        file: file.path.clone(),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+/// Counts by severity: (errors, warnings, infos).
+pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
+    let count = |s| findings.iter().filter(|f| f.severity == s).count();
+    (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    )
+}
+
+/// Summary facts about a cluster, for the reports.
+#[derive(Debug, Clone)]
+pub struct ClusterSummary {
+    pub name: String,
+    pub path: String,
+    pub kustomizations: usize,
+    pub helm_releases: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_col;
+
+    #[test]
+    fn columns_count_characters() {
+        let text = "a: é\nbé: x\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(line_col(text, x), (2, 5));
+    }
+}

@@ -1,0 +1,326 @@
+//! The repository on disk: safe path handling, reading and parsing each file once.
+//!
+//! Every path inside the repository is a [`RelPath`]-style string: relative to the root, `/`
+//! separated, without `.` or `..` (the root itself is `""`). Nothing here follows a path or a
+//! symlink out of the root, and nothing here writes.
+
+pub mod yaml;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+pub use yaml::{Document, Node, Value, YamlError};
+
+/// Files larger than this are not read (a finding says so).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+impl FileId {
+    /// Marks a span that belongs to no file yet (text parsed from inside another file before
+    /// its spans are re-pointed, or a resource entry that Flux's generator made up).
+    pub const DETACHED: FileId = FileId(u32::MAX);
+}
+
+/// A byte range in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// A file that was read: its text and its YAML documents (when it is YAML).
+#[derive(Debug)]
+pub struct SourceFile {
+    pub id: FileId,
+    pub path: String,
+    pub text: String,
+    pub docs: Vec<Document>,
+    pub errors: Vec<YamlError>,
+}
+
+impl SourceFile {
+    /// A span covering nothing at the start of the file, for findings about the file itself.
+    pub fn start_span(&self) -> Span {
+        let end = self.text.find('\n').unwrap_or(self.text.len()) as u32;
+        Span {
+            file: self.id,
+            start: 0,
+            end: end.min(self.text.len() as u32),
+        }
+    }
+}
+
+/// What is at a path inside the repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    File,
+    Dir,
+    Missing,
+    /// A symlink (somewhere along the path) that leads out of the repository.
+    Escapes,
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    Missing,
+    Escapes,
+    TooLarge(u64),
+    NotUtf8,
+    Binary,
+    Io(String),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Missing => write!(f, "no such file"),
+            LoadError::Escapes => write!(f, "a symlink leads outside the repository"),
+            LoadError::TooLarge(n) => {
+                write!(f, "file is {n} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
+            }
+            LoadError::NotUtf8 => write!(f, "file is not UTF-8 text"),
+            LoadError::Binary => write!(f, "file is binary (it contains NUL bytes)"),
+            LoadError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The repository being checked. Shared by all stages; caches are behind locks so that files
+/// can be parsed in parallel.
+pub struct Repo {
+    root: PathBuf,
+    canonical_root: PathBuf,
+    files: RwLock<HashMap<FileId, Arc<SourceFile>>>,
+    next_id: AtomicU32,
+    loaded: Mutex<HashMap<String, Result<FileId, LoadError>>>,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl Repo {
+    pub fn open(root: &Path) -> std::io::Result<Repo> {
+        let canonical_root = fs::canonicalize(root)?;
+        Ok(Repo {
+            root: root.to_path_buf(),
+            canonical_root,
+            files: RwLock::new(HashMap::new()),
+            next_id: AtomicU32::new(0),
+            loaded: Mutex::new(HashMap::new()),
+            entries: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.canonical_root
+    }
+
+    pub fn file(&self, id: FileId) -> Arc<SourceFile> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(files.get(&id).expect("file ids are only made by add_file, which stores them"))
+    }
+
+    pub fn file_count(&self) -> usize {
+        self.files.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// What is at `rel`, checked without leaving the root.
+    pub fn entry(&self, rel: &str) -> Entry {
+        if let Some(e) = self.lock_entries().get(rel) {
+            return *e;
+        }
+        let full = self.root.join(rel);
+        let entry = match fs::canonicalize(&full) {
+            Err(_) => Entry::Missing,
+            Ok(real) if !real.starts_with(&self.canonical_root) => Entry::Escapes,
+            Ok(real) => match fs::metadata(&real) {
+                Ok(m) if m.is_dir() => Entry::Dir,
+                Ok(_) => Entry::File,
+                Err(_) => Entry::Missing,
+            },
+        };
+        self.lock_entries().insert(rel.to_string(), entry);
+        entry
+    }
+
+    fn lock_entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The names in a directory, sorted, with whether each is a directory. Entries whose
+    /// symlinks escape the root are left out.
+    pub fn list_dir(&self, rel: &str) -> Vec<(String, Entry)> {
+        if self.entry(rel) != Entry::Dir {
+            return Vec::new();
+        }
+        let Ok(read) = fs::read_dir(self.root.join(rel)) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = read
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|name| {
+                let path = join(rel, &name);
+                let entry = self.entry(&path);
+                (name, entry)
+            })
+            .collect()
+    }
+
+    /// Reads and parses a file once; later calls return the same id.
+    pub fn load(&self, rel: &str) -> Result<FileId, LoadError> {
+        if let Some(result) = self.lock_loaded().get(rel) {
+            return result.clone();
+        }
+        let result = self.read_and_parse(rel);
+        let mut loaded = self.lock_loaded();
+        // Another thread may have won the race; keep the first result so ids stay unique.
+        loaded.entry(rel.to_string()).or_insert(result).clone()
+    }
+
+    fn lock_loaded(&self) -> std::sync::MutexGuard<'_, HashMap<String, Result<FileId, LoadError>>> {
+        self.loaded.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read_and_parse(&self, rel: &str) -> Result<FileId, LoadError> {
+        match self.entry(rel) {
+            Entry::Missing | Entry::Dir => return Err(LoadError::Missing),
+            Entry::Escapes => return Err(LoadError::Escapes),
+            Entry::File => {}
+        }
+        let full = self.root.join(rel);
+        // A file that exists but cannot be used still gets an id (with empty text), so that
+        // the problem is reported at that file like any YAML error.
+        let text = match read_text(&full) {
+            Ok(text) => text,
+            Err(err) => return Ok(self.add_unreadable(rel.to_string(), &err)),
+        };
+        Ok(self.add_file(rel.to_string(), text))
+    }
+
+    fn add_unreadable(&self, path: String, err: &LoadError) -> FileId {
+        let id = FileId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let file = Arc::new(SourceFile {
+            id,
+            path,
+            text: String::new(),
+            docs: Vec::new(),
+            errors: vec![YamlError {
+                span: Span {
+                    file: id,
+                    start: 0,
+                    end: 0,
+                },
+                message: err.to_string(),
+            }],
+        });
+        self.files
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, file);
+        id
+    }
+
+    /// Registers a text under a path and parses it as YAML. Ids come from a counter so that
+    /// files parsed on several threads never share one.
+    fn add_file(&self, path: String, text: String) -> FileId {
+        let id = FileId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let is_yaml =
+            path.ends_with(".yaml") || path.ends_with(".yml") || is_kustomization_name(&path);
+        let (docs, errors) = if is_yaml {
+            yaml::parse(id, &text)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let file = Arc::new(SourceFile {
+            id,
+            path,
+            text,
+            docs,
+            errors,
+        });
+        self.files
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, file);
+        id
+    }
+}
+
+fn read_text(full: &Path) -> Result<String, LoadError> {
+    let size = fs::metadata(full)
+        .map_err(|e| LoadError::Io(e.to_string()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge(size));
+    }
+    let bytes = fs::read(full).map_err(|e| LoadError::Io(e.to_string()))?;
+    if bytes.contains(&0) {
+        return Err(LoadError::Binary);
+    }
+    String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8)
+}
+
+/// Is this file name one that kustomize recognises as a kustomization?
+pub fn is_kustomization_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
+}
+
+/// Joins a repository-relative directory and a name.
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// The directory part of a repository-relative path.
+pub fn parent(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+/// Resolves `rel` against `base` (both inside the repository), lexically. `None` when `..`
+/// climbs above the repository root. A leading `/` means the repository root, as with Flux's
+/// SecureJoin.
+pub fn resolve(base: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_paths() {
+        assert_eq!(resolve("a/b", "../c").as_deref(), Some("a/c"));
+        assert_eq!(resolve("a", "./x/./y/").as_deref(), Some("a/x/y"));
+        assert_eq!(resolve("a", "../..").as_deref(), None);
+        assert_eq!(resolve("a/b", "/clusters/x").as_deref(), Some("clusters/x"));
+        assert_eq!(resolve("", ".").as_deref(), Some(""));
+    }
+}

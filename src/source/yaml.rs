@@ -1,0 +1,466 @@
+//! A light YAML tree with byte spans, built from `saphyr-parser` events.
+//!
+//! This is the only file that knows the YAML crate. saphyr reports character indices; every
+//! span stored here is a byte offset into the file text, so labels land on the right line.
+//! Aliases are expanded with a node budget and nesting is bounded, so a hostile file becomes
+//! an error, never a hang or a stack overflow.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+use super::{FileId, Span};
+
+/// Deepest nesting accepted; kustomize's own YAML library gives up long before this.
+pub const MAX_DEPTH: usize = 256;
+/// Nodes that alias expansion may create per file (a "billion laughs" file stops here).
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A scalar as written; `plain` scalars may be null or booleans, quoted ones are strings.
+    Scalar { text: String, plain: bool },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+/// A YAML problem at a place in a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One document of a multi-document file. `root` is `None` for an empty document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub index: usize,
+    pub start: u32,
+    pub root: Option<Node>,
+}
+
+impl Node {
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar { text, plain: true } if is_null_text(text))
+    }
+
+    /// The text of a non-null scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, plain } if !(*plain && is_null_text(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// A boolean, read leniently: Flux users write `prune: yes` and Go's YAML 1.1 accepts it.
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Scalar { text, plain: true } => match text.as_str() {
+                "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+                    Some(false)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.get_entry(key).map(|(_, v)| v)
+    }
+
+    /// The key node and value node under `key` in a mapping.
+    pub fn get_entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        self.as_map()?
+            .iter()
+            .rev()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(k, v)| (k, v))
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .rev()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Follows a path of mapping keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// Text of the scalar at a path of mapping keys.
+    pub fn str_at(&self, keys: &[&str]) -> Option<&str> {
+        self.path(keys)?.as_str()
+    }
+
+    pub fn scalar(text: impl Into<String>, span: Span) -> Node {
+        Node {
+            span,
+            value: Value::Scalar {
+                text: text.into(),
+                plain: false,
+            },
+        }
+    }
+
+    /// Calls `f` on every node, parents before children.
+    pub fn walk(&self, f: &mut dyn FnMut(&Node)) {
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            f(node);
+            match &node.value {
+                Value::Scalar { .. } => {}
+                Value::Seq(items) => stack.extend(items.iter().rev()),
+                Value::Map(entries) => {
+                    for (k, v) in entries.iter().rev() {
+                        stack.push(v);
+                        stack.push(k);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_null_text(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// Maps saphyr's character indices to byte offsets. Only non-ASCII characters are recorded,
+/// so an ASCII file costs nothing.
+struct CharToByte {
+    /// (char index after a multi-byte char, extra bytes so far)
+    points: Vec<(usize, usize)>,
+}
+
+impl CharToByte {
+    fn new(text: &str) -> Self {
+        let mut points = Vec::new();
+        if !text.is_ascii() {
+            let mut extra = 0;
+            for (char_index, ch) in text.chars().enumerate() {
+                let len = ch.len_utf8();
+                if len > 1 {
+                    extra += len - 1;
+                    points.push((char_index + 1, extra));
+                }
+            }
+        }
+        CharToByte { points }
+    }
+
+    fn byte(&self, char_index: usize) -> u32 {
+        let i = self.points.partition_point(|&(c, _)| c <= char_index);
+        let extra = if i == 0 { 0 } else { self.points[i - 1].1 };
+        u32::try_from(char_index + extra).unwrap_or(u32::MAX)
+    }
+}
+
+enum Frame {
+    Seq {
+        start: u32,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: u32,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
+}
+
+/// Parses every document of a file. Documents before an error are kept; the error is returned
+/// beside them so that one broken document does not hide the rest of what was readable.
+pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
+    let offsets = CharToByte::new(text);
+    let span = |start: usize, end: usize| Span {
+        file,
+        start: offsets.byte(start),
+        end: offsets.byte(end),
+    };
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut alias_budget = MAX_ALIAS_NODES;
+    let mut doc_start = 0u32;
+    let mut doc_root: Option<Node> = None;
+
+    for event in Parser::new_from_str(text) {
+        let (event, marker) = match event {
+            Ok(ev) => ev,
+            Err(err) => {
+                let at = err.marker().index();
+                errors.push(YamlError {
+                    span: span(at, at),
+                    message: err.info().to_string(),
+                });
+                return (docs, errors);
+            }
+        };
+        let (start, end) = (marker.start.index(), marker.end.index());
+        let complete: Node = match event {
+            Event::DocumentStart(_) => {
+                doc_start = offsets.byte(start);
+                doc_root = None;
+                anchors.clear();
+                continue;
+            }
+            Event::DocumentEnd => {
+                docs.push(Document {
+                    index: docs.len(),
+                    start: doc_start,
+                    root: doc_root.take().filter(|n| !n.is_null()),
+                });
+                continue;
+            }
+            Event::Scalar(text, style, anchor, _) => {
+                let node = Node {
+                    span: span(start, end),
+                    value: Value::Scalar {
+                        text: text.into_owned(),
+                        plain: style == ScalarStyle::Plain,
+                    },
+                };
+                if anchor > 0 {
+                    anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            Event::Alias(id) => {
+                let Some(target) = anchors.get(&id) else {
+                    errors.push(YamlError {
+                        span: span(start, end),
+                        message: "alias to an unknown anchor".into(),
+                    });
+                    return (docs, errors);
+                };
+                let mut count = 0;
+                target.walk(&mut |_| count += 1);
+                if count > alias_budget {
+                    errors.push(YamlError {
+                        span: span(start, end),
+                        message: format!(
+                            "alias expansion exceeds {MAX_ALIAS_NODES} nodes (a \"billion laughs\" document?)"
+                        ),
+                    });
+                    return (docs, errors);
+                }
+                alias_budget -= count;
+                target.clone()
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    errors.push(YamlError {
+                        span: span(start, end),
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                    });
+                    return (docs, errors);
+                }
+                let start = offsets.byte(start);
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        start,
+                        anchor,
+                        items: Vec::new(),
+                    }
+                } else {
+                    Frame::Map {
+                        start,
+                        anchor,
+                        entries: Vec::new(),
+                        key: None,
+                    }
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let end = offsets.byte(end);
+                let (node, anchor) = match stack.pop() {
+                    Some(Frame::Seq {
+                        start,
+                        anchor,
+                        items,
+                    }) => (
+                        Node {
+                            span: Span { file, start, end },
+                            value: Value::Seq(items),
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        start,
+                        anchor,
+                        entries,
+                        ..
+                    }) => {
+                        let entries = finish_map(entries, &mut errors);
+                        (
+                            Node {
+                                span: Span { file, start, end },
+                                value: Value::Map(entries),
+                            },
+                            anchor,
+                        )
+                    }
+                    None => continue,
+                };
+                if anchor > 0 {
+                    anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => continue,
+        };
+        match stack.last_mut() {
+            None => doc_root = Some(complete),
+            Some(Frame::Seq { items, .. }) => items.push(complete),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(complete),
+                Some(k) => entries.push((k, complete)),
+            },
+        }
+    }
+    (docs, errors)
+}
+
+/// Applies merge keys (`<<`) and reports duplicate keys, which Kubernetes' YAML library rejects.
+fn finish_map(entries: Vec<(Node, Node)>, errors: &mut Vec<YamlError>) -> Vec<(Node, Node)> {
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    let mut merged: Vec<(Node, Node)> = Vec::new();
+    for (key, value) in entries {
+        if matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<") {
+            match value.value {
+                Value::Map(m) => merged.extend(m),
+                Value::Seq(items) => {
+                    for item in items {
+                        if let Value::Map(m) = item.value {
+                            merged.extend(m);
+                        }
+                    }
+                }
+                Value::Scalar { .. } => errors.push(YamlError {
+                    span: value.span,
+                    message: "merge key `<<` needs a mapping".into(),
+                }),
+            }
+            continue;
+        }
+        if let Some(name) = key.as_str()
+            && let Some((first, _)) = out.iter().find(|(k, _)| k.as_str() == Some(name))
+        {
+            errors.push(YamlError {
+                span: key.span,
+                message: format!(
+                    "duplicate key \"{name}\" (first defined at byte {})",
+                    first.span.start
+                ),
+            });
+        }
+        out.push((key, value));
+    }
+    for (key, value) in merged {
+        let name = key.as_str().map(str::to_string);
+        if !out.iter().any(|(k, _)| k.as_str().map(str::to_string) == name) {
+            out.push((key, value));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Vec<Document> {
+        let (docs, errors) = parse(FileId(0), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        docs
+    }
+
+    #[test]
+    fn spans_are_bytes_after_non_ascii_text() {
+        let text = "# héllo wörld\na: b\n---\nname: café\nx: target\n";
+        let docs = parse_ok(text);
+        assert_eq!(docs.len(), 2);
+        let x = docs[1].root.as_ref().unwrap().get("x").unwrap();
+        assert_eq!(&text[x.span.start as usize..x.span.end as usize], "target");
+    }
+
+    #[test]
+    fn crlf_and_flow_style() {
+        let text = "a: 1\r\nspec: {dependsOn: [{name: x}, {name: \"yy\"}]}\r\n";
+        let docs = parse_ok(text);
+        let deps = docs[0].root.as_ref().unwrap().path(&["spec", "dependsOn"]).unwrap();
+        let second = deps.as_seq().unwrap()[1].get("name").unwrap();
+        assert_eq!(second.as_str(), Some("yy"));
+        assert_eq!(&text[second.span.start as usize..second.span.end as usize], "\"yy\"");
+    }
+
+    #[test]
+    fn empty_documents_keep_their_index() {
+        let docs = parse_ok("---\n---\na: 1\n");
+        assert_eq!(docs.len(), 2);
+        assert!(docs[0].root.is_none());
+        assert!(docs[1].root.is_some());
+    }
+
+    #[test]
+    fn alias_bomb_is_an_error() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..9 {
+            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            text.push_str(&format!(
+                "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+        }
+        let (_, errors) = parse(FileId(0), &text);
+        assert!(errors[0].message.contains("alias expansion"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let text = "[".repeat(100_000);
+        let (_, errors) = parse(FileId(0), &text);
+        assert!(!errors.is_empty());
+    }
+
+    #[test]
+    fn merge_keys_and_duplicates() {
+        let (docs, errors) = parse(FileId(0), "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nk: 1\nk: 2\n");
+        let m = docs[0].root.as_ref().unwrap().get("m").unwrap();
+        assert_eq!(m.get("x").and_then(Node::as_str), Some("1"));
+        assert_eq!(m.get("y").and_then(Node::as_str), Some("3"));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("duplicate key \"k\""));
+    }
+}
