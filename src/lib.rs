@@ -181,6 +181,34 @@ fn canonical_dir(path: &Path) -> Result<PathBuf> {
     })
 }
 
+/// A root that another cluster applies is part of that cluster, not a cluster of its own (a
+/// kubectl-applied bootstrap Kustomization that the cluster also manages, say).
+fn drop_subtrees(clusters: Vec<ClusterModel>) -> Vec<ClusterModel> {
+    let applies = |m: &ClusterModel, origin: source::Span| {
+        m.cluster.applied().any(|(_, o)| o.origin == origin)
+    };
+    let dropped: Vec<bool> = clusters
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let Some(origin) = a.cluster.root_origin() else {
+                return false;
+            };
+            clusters.iter().enumerate().any(|(j, b)| {
+                j != i
+                    && applies(b, origin)
+                    && !b.cluster.root_origin().is_some_and(|o| applies(a, o))
+            })
+        })
+        .collect();
+    clusters
+        .into_iter()
+        .zip(dropped)
+        .filter(|(_, d)| !d)
+        .map(|(m, _)| m)
+        .collect()
+}
+
 /// Lints the clusters under `targets` with the given rules.
 pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Result<Analysis> {
     let root = find_root(root, targets)?;
@@ -212,6 +240,7 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         .collect();
 
     // Reached: applied by some Kustomization of some cluster (duplicates included), or a root.
+    let clusters = drop_subtrees(clusters);
     let reached: HashSet<_> = clusters
         .iter()
         .flat_map(|m| {

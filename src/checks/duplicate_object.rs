@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::{Check, Context};
 use crate::finding::{Finding, Severity};
 use crate::fleet::flux;
+use crate::kustomize::Object;
 
 pub const CHECK: Check = Check {
     code: "FL009",
@@ -35,13 +36,15 @@ fn run(cx: &Context) -> Vec<Finding> {
             );
         }
         // Flux Kustomizations and HelmReleases are compared while the cluster is built.
-        let mut first_seen: HashMap<(String, &str, Option<&str>, &str), &crate::kustomize::Object> =
+        // Objects sent to another cluster through `kubeConfig` live in that cluster's names.
+        let mut first_seen: HashMap<(Option<&str>, String, &str, Option<&str>, &str), &Object> =
             HashMap::new();
-        for (_, obj) in cluster.applied() {
+        for (applier, obj) in cluster.applied() {
             if flux::is_kustomization(obj) || flux::is_helm_release(obj) {
                 continue;
             }
             let key = (
+                cluster.target_of(applier),
                 obj.group().to_string(),
                 obj.kind.as_str(),
                 obj.namespace.as_deref(),
@@ -51,8 +54,9 @@ fn run(cx: &Context) -> Vec<Finding> {
                 None => {
                     first_seen.insert(key, obj);
                 }
-                // The same document applied twice is shared ownership, not a second definition.
-                Some(first) if first.origin == obj.origin => {}
+                // The same document applied twice, or an identical copy, is shared ownership
+                // (two appliers of one object), not a second definition.
+                Some(first) if first.origin == obj.origin || first.body.same_content(&obj.body) => {}
                 Some(first) => findings.push(
                     CHECK
                         .finding(

@@ -85,9 +85,11 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
     let candidates: Vec<FileId> = files
         .par_iter()
         .filter(|path| {
-            std::fs::read_to_string(repo.root().join(path))
-                .map(|text| MARKERS.iter().any(|m| text.contains(m)))
-                .unwrap_or(false)
+            // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
+            path.ends_with("gotk-sync.yaml")
+                || std::fs::read_to_string(repo.root().join(path))
+                    .map(|text| MARKERS.iter().any(|m| text.contains(m)))
+                    .unwrap_or(false)
         })
         .filter_map(|path| repo.load(path).ok())
         .collect();
@@ -220,9 +222,6 @@ fn bootstrap_root(
         .iter()
         .find(|o| o.kind == "GitRepository" && o.group() == flux::SOURCE_GROUP && o.name == source_name)
         .cloned();
-    if repository.is_none() && !is_gotk_sync {
-        return None;
-    }
     let path = spec.str_at(&["path"]).unwrap_or("");
     // The source root is the ancestor of the file from which the path contains the file.
     let mut ancestors = vec![String::new()];
@@ -235,12 +234,14 @@ fn bootstrap_root(
         source::resolve(a, path).is_some_and(|dir| is_under(file_path, &dir) && dir != *file_path)
             && repo.entry(a) == Entry::Dir
     });
-    let source_root = match source_root {
-        Some(r) => r,
-        None if is_gotk_sync => String::new(),
-        None => return None,
-    };
+    // A sync definition whose path does not hold it is a template or a copy, not a root.
+    let source_root = source_root?;
     let dir = source::resolve(&source_root, path).unwrap_or_default();
+    // A Kustomization of the whole source beside its GitRepository syncs some other
+    // repository (a tenant's), unless it is the bootstrap's own gotk-sync.yaml.
+    if dir == source_root && !is_gotk_sync {
+        return None;
+    }
     Some(Root {
         name: String::new(),
         path: dir,

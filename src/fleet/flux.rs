@@ -63,6 +63,8 @@ pub struct KustomizationSpec {
     pub substitute_from: Vec<SubstituteFrom>,
     pub substitute_always: bool,
     pub suspend: bool,
+    /// `spec.kubeConfig`: the Secret or ConfigMap naming a remote cluster its content goes to.
+    pub kube_config: Option<String>,
 }
 
 impl KustomizationSpec {
@@ -130,6 +132,11 @@ impl KustomizationSpec {
             substitute_always: post_build.and_then(|p| p.str_at(&["substituteStrategy"]))
                 == Some("Always"),
             suspend: get("suspend").and_then(Node::as_bool).unwrap_or(false),
+            kube_config: get("kubeConfig").and_then(|k| {
+                k.str_at(&["secretRef", "name"])
+                    .or_else(|| k.str_at(&["configMapRef", "name"]))
+                    .map(str::to_string)
+            }),
         }
     }
 }

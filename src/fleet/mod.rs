@@ -132,6 +132,32 @@ impl Cluster {
             .flat_map(|(i, k)| k.applied.iter().map(move |o| (i, o)))
     }
 
+    /// Where a Kustomization's content is applied: `None` for this cluster, else the name of
+    /// the kubeConfig of the nearest Kustomization (itself or an ancestor) that sets one.
+    pub fn target_of(&self, index: usize) -> Option<&str> {
+        let mut current = Some(index);
+        let mut steps = 0;
+        while let Some(i) = current {
+            if let Some(kc) = &self.kustomizations[i].spec.kube_config {
+                return Some(kc);
+            }
+            steps += 1;
+            if steps > self.kustomizations.len() {
+                break;
+            }
+            current = self.kustomizations[i].parent;
+        }
+        None
+    }
+
+    /// The origin of the root's definition, when the root is an object in the repository.
+    pub fn root_origin(&self) -> Option<Span> {
+        self.kustomizations
+            .first()
+            .and_then(|k| k.object.as_ref())
+            .map(|o| o.origin)
+    }
+
     pub fn find_source(&self, kind: &str, namespace: &str, name: &str) -> Option<&Source> {
         self.sources
             .iter()
@@ -171,6 +197,15 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
                 cluster
                     .own_sources
                     .push((src.namespace.clone(), src.name.clone()));
+                if repository.is_none() {
+                    // Applied by hand at bootstrap: its GitRepository is made outside the repo.
+                    cluster.sources.push(Source {
+                        kind: src.kind.clone(),
+                        namespace: src.namespace.clone(),
+                        name: src.name.clone(),
+                        object: None,
+                    });
+                }
             }
             queue.push_back(cluster.add(Kustomization::new(namespace, object.clone(), spec, None)));
         }

@@ -220,6 +220,13 @@ pub fn generate(
                     f.value.clone(),
                 ),
             };
+            if super::is_remote(&rel) {
+                out.problems.push(Problem::Remote {
+                    span: f.span,
+                    what: format!("remote generator file \"{rel}\""),
+                });
+                continue;
+            }
             let entry = PathRef {
                 value: rel,
                 span: f.span,

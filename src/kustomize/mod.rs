@@ -199,32 +199,40 @@ impl<'a> Renderer<'a> {
             self.add_entry(dir, entry, EntryKind::Crd, stack, &mut objects, out);
         }
         for entry in &layer.components {
-            let Some(comp_dir) = self.resolve_dir(dir, entry, EntryKind::Component, stack, out)
-            else {
-                continue;
-            };
-            let mut comp_out = Rendered::default();
-            let comp_layer = match file::find(self.repo, &comp_dir) {
-                Some(path) => self.read_layer(&path, &mut comp_out),
-                None => continue,
-            };
-            stack.push(comp_dir.clone());
-            // A component adds its resources, then transforms everything accumulated so far.
-            let mut inner = comp_layer.clone();
-            inner.components.clear();
-            let mut comp_objects = Vec::new();
-            for e in &inner.resources {
-                self.add_entry(&comp_dir, e, EntryKind::Resource, stack, &mut comp_objects, out);
-            }
-            stack.pop();
-            out.problems.append(&mut comp_out.problems);
-            objects.extend(comp_objects);
-            file::generate(self.repo, &comp_dir, &comp_layer, &mut objects, out);
-            self.transform(&comp_dir, &comp_layer, &mut objects, out);
+            self.apply_component(dir, entry, stack, &mut objects, out);
         }
         file::generate(self.repo, dir, layer, &mut objects, out);
         self.transform(dir, layer, &mut objects, out);
         out.objects.extend(objects);
+    }
+
+    /// A component adds its resources (and its own components), then transforms everything
+    /// accumulated so far.
+    fn apply_component(
+        &self,
+        dir: &str,
+        entry: &PathRef,
+        stack: &mut Vec<String>,
+        objects: &mut Vec<Object>,
+        out: &mut Rendered,
+    ) {
+        let Some(comp_dir) = self.resolve_dir(dir, entry, EntryKind::Component, stack, out) else {
+            return;
+        };
+        let Some(path) = file::find(self.repo, &comp_dir) else {
+            return;
+        };
+        let layer = self.read_layer(&path, out);
+        stack.push(comp_dir.clone());
+        for e in &layer.resources {
+            self.add_entry(&comp_dir, e, EntryKind::Resource, stack, objects, out);
+        }
+        for e in &layer.components {
+            self.apply_component(&comp_dir, e, stack, objects, out);
+        }
+        stack.pop();
+        file::generate(self.repo, &comp_dir, &layer, objects, out);
+        self.transform(&comp_dir, &layer, objects, out);
     }
 
     fn transform(&self, dir: &str, layer: &Layer, objects: &mut Vec<Object>, out: &mut Rendered) {
@@ -240,7 +248,11 @@ impl<'a> Renderer<'a> {
         }
         if let Some(ns) = &layer.namespace {
             for obj in objects.iter_mut() {
-                if !self.scope.is_cluster_scoped(&obj.api_version, &obj.kind) {
+                if obj.kind == "Namespace" && obj.api_version == "v1" {
+                    // kustomize's namespace transformer renames Namespace objects too: real
+                    // fleets write `name: _` in shared components and rely on it.
+                    obj.name = ns.value.clone();
+                } else if !self.scope.is_cluster_scoped(&obj.api_version, &obj.kind) {
                     obj.namespace = Some(ns.value.clone());
                 }
             }

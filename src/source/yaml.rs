@@ -131,6 +131,23 @@ impl Node {
         }
     }
 
+    /// Equal values, wherever they were written (spans are not compared).
+    pub fn same_content(&self, other: &Node) -> bool {
+        match (&self.value, &other.value) {
+            (Value::Scalar { text: a, .. }, Value::Scalar { text: b, .. }) => a == b,
+            (Value::Seq(a), Value::Seq(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_content(y))
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka.same_content(kb) && va.same_content(vb))
+            }
+            _ => false,
+        }
+    }
+
     /// Calls `f` on every node, parents before children.
     pub fn walk(&self, f: &mut dyn FnMut(&Node)) {
         let mut stack = vec![self];
