@@ -18,12 +18,12 @@ fn run(cx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
     for model in cx.clusters {
         let cluster = &model.cluster;
-        if cluster.incomplete {
-            // Part of the cluster was not rendered: the dependency may be there.
-            continue;
-        }
         for dangling in &model.graph.dangling {
             let dep = &dangling.reference;
+            if cluster.could_hide(&dep.namespace) {
+                // Part of the cluster was not rendered: the dependency may be there.
+                continue;
+            }
             let (kind, other_kind, from_id, same_kind, other) = match dangling.from {
                 Node::Kustomization(i) => (
                     "Kustomization",

@@ -30,12 +30,10 @@ fn run(cx: &Context) -> Vec<Finding> {
                 findings.push(missing(cluster, &format!("Kustomization \"{}\"", ks.id()), src));
             }
         }
-        if cluster.incomplete {
-            continue;
-        }
         for hr in &cluster.helm_releases {
             for src in [&hr.spec.chart_source, &hr.spec.chart_ref].into_iter().flatten() {
                 if src.kind != "ExternalArtifact"
+                    && !cluster.could_hide(&src.namespace)
                     && cluster.find_source(&src.kind, &src.namespace, &src.name).is_none()
                 {
                     findings.push(missing(cluster, &format!("HelmRelease \"{}\"", hr.id()), src));

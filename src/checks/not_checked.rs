@@ -31,10 +31,17 @@ fn run(cx: &Context) -> Vec<Finding> {
                 );
             }
             for problem in &ks.problems {
-                if let Problem::Remote { span, what } = problem {
+                if let Problem::Remote { span, kind, url } = problem {
                     findings.push(
                         CHECK
-                            .finding(format!("{what} is not fetched, so what it contains is not checked"), *span, "not fetched")
+                            .finding(
+                                format!(
+                                    "remote {} \"{url}\" is not fetched, so what it contains is not checked",
+                                    kind.as_str()
+                                ),
+                                *span,
+                                "not fetched",
+                            )
                             .in_cluster(&model.cluster.name),
                     );
                 }

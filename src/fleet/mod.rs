@@ -8,7 +8,7 @@ pub mod flux;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::kustomize::substitute::{self, Vars};
-use crate::kustomize::{Object, PathRef, Problem, Renderer};
+use crate::kustomize::{EntryKind, Object, PathRef, Problem, Renderer};
 use crate::source::{self, Entry, FileId, Repo, Span};
 
 pub use discover::{Root, RootSource};
@@ -104,9 +104,10 @@ pub struct Cluster {
     pub helm_releases: Vec<HelmRelease>,
     pub sources: Vec<Source>,
     pub duplicates: Vec<DuplicateDefinition>,
-    /// Parts of the cluster that were not rendered (foreign sources, remote bases): lookups
-    /// that fail might succeed with them, so checks stay quiet about those.
-    pub incomplete: bool,
+    /// Content that exists but was not rendered (foreign sources, remote bases), by the
+    /// namespace it can populate (`None`: any). A lookup that fails in such a namespace might
+    /// succeed with it, so checks stay quiet about those.
+    pub unseen: Vec<Option<String>>,
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
@@ -158,6 +159,13 @@ impl Cluster {
             .map(|o| o.origin)
     }
 
+    /// Whether content fleetlint could not render may define objects in `namespace`.
+    pub fn could_hide(&self, namespace: &str) -> bool {
+        self.unseen
+            .iter()
+            .any(|ns| ns.as_deref().is_none_or(|ns| ns == namespace))
+    }
+
     pub fn find_source(&self, kind: &str, namespace: &str, name: &str) -> Option<&Source> {
         self.sources
             .iter()
@@ -175,7 +183,7 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         helm_releases: Vec::new(),
         sources: Vec::new(),
         duplicates: Vec::new(),
-        incomplete: false,
+        unseen: Vec::new(),
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
@@ -268,9 +276,18 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
             Prepared::Skip => {}
         }
     }
-    cluster.incomplete |= cluster.kustomizations.iter().any(|k| {
-        k.not_checked.is_some() || k.problems.iter().any(|p| matches!(p, Problem::Remote { .. }))
-    });
+    let remote: Vec<Option<String>> = cluster
+        .kustomizations
+        .iter()
+        .filter(|k| {
+            k.problems.iter().any(|p| {
+                matches!(p, Problem::Remote { kind, url, .. }
+                    if *kind != EntryKind::GeneratorFile && !names_crds(url))
+            })
+        })
+        .map(|k| k.spec.transforms.namespace.as_ref().map(|n| n.value.clone()))
+        .collect();
+    cluster.unseen.extend(remote);
     cluster
 }
 
@@ -377,6 +394,23 @@ impl Cluster {
             if !exists && src.kind != "ExternalArtifact" && !last_chance {
                 return Prepared::Wait;
             }
+            // Content that exists but is not visible makes lookups unreliable. A missing
+            // source is missing-source's finding; Flux applies nothing from it either.
+            let source_spec = self
+                .find_source(&src.kind, &src.namespace, &src.name)
+                .and_then(|s| s.object.as_ref())
+                .and_then(|o| o.body.get("spec"));
+            // A GitRepository whose `ignore` rules include back only CRD directories.
+            let includes: Vec<&str> = source_spec
+                .and_then(|s| s.str_at(&["ignore"]))
+                .map(|rules| rules.lines().filter_map(|l| l.trim().strip_prefix('!')).collect())
+                .unwrap_or_default();
+            let only_crds_or_flux = ks.spec.path.as_ref().is_some_and(|p| names_crds(&p.value))
+                || (!includes.is_empty() && includes.iter().all(|i| names_crds(i)))
+                || source_spec
+                    .and_then(|s| s.str_at(&["url"]))
+                    .is_some_and(names_crds);
+            let namespace = ks.spec.transforms.namespace.as_ref().map(|n| n.value.clone());
             if exists || src.kind == "ExternalArtifact" {
                 let why = format!(
                     "{} \"{}\" is not this repository, so the content of Kustomization \"{}\" is not checked",
@@ -385,10 +419,10 @@ impl Cluster {
                     ks.id()
                 );
                 self.kustomizations[index].not_checked = Some((src.name_span, why));
+                if !only_crds_or_flux {
+                    self.unseen.push(namespace);
+                }
             }
-            // Content that exists but is not visible makes lookups unreliable. A missing
-            // source is missing-source's finding; Flux applies nothing from it either.
-            self.incomplete |= exists || src.kind == "ExternalArtifact";
             return Prepared::Skip;
         }
         // Variables from `substituteFrom` must be known before the build.
@@ -576,6 +610,14 @@ fn closest_existing(repo: &Repo, missing: &str) -> Option<String> {
         changed = true;
     }
     changed.then_some(current)
+}
+
+/// A remote input whose path names CRDs (`.../crds.yaml`, `config/crd`) is taken to hold
+/// only CustomResourceDefinitions, and Flux's own install manifests hold only Flux itself:
+/// neither defines the Kustomizations, HelmReleases or sources that reference checks look for.
+fn names_crds(path: &str) -> bool {
+    let path = path.to_ascii_lowercase();
+    path.contains("crd") || path.contains("github.com/fluxcd/flux2")
 }
 
 /// The keys and values of a ConfigMap or Secret. Secret values are unknown offline unless

@@ -223,7 +223,8 @@ pub fn generate(
             if super::is_remote(&rel) {
                 out.problems.push(Problem::Remote {
                     span: f.span,
-                    what: format!("remote generator file \"{rel}\""),
+                    kind: EntryKind::GeneratorFile,
+                    url: rel,
                 });
                 continue;
             }

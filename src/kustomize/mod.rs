@@ -87,7 +87,11 @@ pub enum Problem {
     /// A YAML document that is not a Kubernetes object where one is required.
     NotAnObject { span: Span, message: String },
     /// A remote base or other input that is not fetched offline.
-    Remote { span: Span, what: String },
+    Remote {
+        span: Span,
+        kind: EntryKind,
+        url: String,
+    },
 }
 
 /// The objects a directory renders and what went wrong on the way.
@@ -284,7 +288,8 @@ impl<'a> Renderer<'a> {
         if is_remote(&entry.value) {
             out.problems.push(Problem::Remote {
                 span: entry.span,
-                what: format!("remote {} \"{}\"", kind.as_str(), entry.value),
+                kind,
+                url: entry.value.clone(),
             });
             return None;
         }
@@ -347,7 +352,8 @@ impl<'a> Renderer<'a> {
         if is_remote(&entry.value) {
             out.problems.push(Problem::Remote {
                 span: entry.span,
-                what: format!("remote {} \"{}\"", kind.as_str(), entry.value),
+                kind,
+                url: entry.value.clone(),
             });
             return;
         }
