@@ -64,7 +64,11 @@ impl Graph {
             for (entry, dep) in ks.spec.depends_on.iter().enumerate() {
                 match cluster.kustomization(&dep.namespace, &dep.name) {
                     Some(target) => {
-                        graph.add_edge(kustomizations[i], kustomizations[target], Edge::DependsOn(entry));
+                        graph.add_edge(
+                            kustomizations[i],
+                            kustomizations[target],
+                            Edge::DependsOn(entry),
+                        );
                     }
                     None => dangling.push(Dangling {
                         from: Node::Kustomization(i),
@@ -131,7 +135,9 @@ impl Graph {
                     .collect();
                 edges.sort_by_key(|e| id(&depends_only[e.target()]));
                 for edge in edges {
-                    let Edge::DependsOn(entry) = *edge.weight() else { continue };
+                    let Edge::DependsOn(entry) = *edge.weight() else {
+                        continue;
+                    };
                     if edge.target() == start {
                         closing = Some((current, entry));
                         break;
@@ -145,7 +151,9 @@ impl Graph {
                     break;
                 }
             }
-            let Some((mut current, mut entry)) = closing else { continue };
+            let Some((mut current, mut entry)) = closing else {
+                continue;
+            };
             let mut steps = Vec::new();
             loop {
                 let node = depends_only[current];

@@ -86,10 +86,15 @@ fn run_cli(cli: Cli) -> Result<u8> {
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let text = match cli.format {
-        Format::Human => {
-            report::human::render(&analysis.repo, &analysis.clusters, &analysis.findings, color)
+        Format::Human => report::human::render(
+            &analysis.repo,
+            &analysis.clusters,
+            &analysis.findings,
+            color,
+        ),
+        Format::Json => {
+            report::json::render(&analysis.repo, &analysis.clusters, &analysis.findings)
         }
-        Format::Json => report::json::render(&analysis.repo, &analysis.clusters, &analysis.findings),
     };
     print(&text);
     let threshold = match cli.fail_on {
@@ -97,11 +102,13 @@ fn run_cli(cli: Cli) -> Result<u8> {
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
     };
-    Ok(if analysis.findings.iter().any(|f| f.severity >= threshold) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
+    Ok(
+        if analysis.findings.iter().any(|f| f.severity >= threshold) {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        },
+    )
 }
 
 /// Writes to stdout; a closed pipe (`fleetlint | head`) is not an error.
@@ -113,12 +120,9 @@ fn print(text: &str) {
 
 fn find_rule(name: &str) -> Result<&'static Check> {
     checks::find(name).with_context(|| {
-        let hint = checks::did_you_mean(
-            name,
-            checks::ALL.iter().flat_map(|c| [c.code, c.name]),
-        )
-        .map(|m| format!(" (did you mean \"{m}\"?)"))
-        .unwrap_or_default();
+        let hint = checks::did_you_mean(name, checks::ALL.iter().flat_map(|c| [c.code, c.name]))
+            .map(|m| format!(" (did you mean \"{m}\"?)"))
+            .unwrap_or_default();
         format!("no rule \"{name}\"{hint}; `fleetlint rules` lists them")
     })
 }
@@ -245,7 +249,11 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         .iter()
         .flat_map(|m| {
             let applied = m.cluster.applied().map(|(_, o)| o.origin);
-            let defined = m.cluster.kustomizations.iter().filter_map(|k| k.object.as_ref().map(|o| o.origin));
+            let defined = m
+                .cluster
+                .kustomizations
+                .iter()
+                .filter_map(|k| k.object.as_ref().map(|o| o.origin));
             applied.chain(defined).collect::<Vec<_>>()
         })
         .collect();

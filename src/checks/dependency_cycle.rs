@@ -23,7 +23,11 @@ fn run(cx: &Context) -> Vec<Finding> {
                 Node::Kustomization(_) => "Kustomization",
                 Node::HelmRelease(_) => "HelmRelease",
             };
-            let mut path: Vec<String> = cycle.steps.iter().map(|(n, _)| node_id(cluster, *n)).collect();
+            let mut path: Vec<String> = cycle
+                .steps
+                .iter()
+                .map(|(n, _)| node_id(cluster, *n))
+                .collect();
             path.push(path[0].clone());
             let (first, first_ref) = &cycle.steps[0];
             let message = if cycle.steps.len() == 1 {

@@ -9,6 +9,9 @@ use crate::finding::{Finding, Severity};
 use crate::fleet::flux;
 use crate::kustomize::Object;
 
+/// (target cluster, group, kind, namespace, name)
+type ObjectKey<'a> = (Option<&'a str>, String, &'a str, Option<&'a str>, &'a str);
+
 pub const CHECK: Check = Check {
     code: "FL009",
     name: "duplicate-object",
@@ -26,7 +29,10 @@ fn run(cx: &Context) -> Vec<Finding> {
             findings.push(
                 CHECK
                     .finding(
-                        format!("{} is defined twice in cluster \"{}\"", dup.display, cluster.name),
+                        format!(
+                            "{} is defined twice in cluster \"{}\"",
+                            dup.display, cluster.name
+                        ),
                         dup.second,
                         "second definition",
                     )
@@ -37,8 +43,7 @@ fn run(cx: &Context) -> Vec<Finding> {
         }
         // Flux Kustomizations and HelmReleases are compared while the cluster is built.
         // Objects sent to another cluster through `kubeConfig` live in that cluster's names.
-        let mut first_seen: HashMap<(Option<&str>, String, &str, Option<&str>, &str), &Object> =
-            HashMap::new();
+        let mut first_seen: HashMap<ObjectKey, &Object> = HashMap::new();
         for (applier, obj) in cluster.applied() {
             if flux::is_kustomization(obj) || flux::is_helm_release(obj) {
                 continue;
@@ -56,11 +61,16 @@ fn run(cx: &Context) -> Vec<Finding> {
                 }
                 // The same document applied twice, or an identical copy, is shared ownership
                 // (two appliers of one object), not a second definition.
-                Some(first) if first.origin == obj.origin || first.body.same_content(&obj.body) => {}
+                Some(first) if first.origin == obj.origin || first.body.same_content(&obj.body) => {
+                }
                 Some(first) => findings.push(
                     CHECK
                         .finding(
-                            format!("{} is defined twice in cluster \"{}\"", obj.display(), cluster.name),
+                            format!(
+                                "{} is defined twice in cluster \"{}\"",
+                                obj.display(),
+                                cluster.name
+                            ),
                             obj.name_span,
                             "second definition",
                         )

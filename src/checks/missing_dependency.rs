@@ -38,7 +38,13 @@ fn run(cx: &Context) -> Vec<Finding> {
                     cluster
                         .helm_releases
                         .iter()
-                        .map(|h| (h.namespace.as_str(), h.name.as_str(), Some(h.object.name_span)))
+                        .map(|h| {
+                            (
+                                h.namespace.as_str(),
+                                h.name.as_str(),
+                                Some(h.object.name_span),
+                            )
+                        })
                         .collect::<Vec<_>>(),
                 ),
                 Node::HelmRelease(i) => (
@@ -48,7 +54,13 @@ fn run(cx: &Context) -> Vec<Finding> {
                     cluster
                         .helm_releases
                         .iter()
-                        .map(|h| (h.namespace.as_str(), h.name.as_str(), Some(h.object.name_span)))
+                        .map(|h| {
+                            (
+                                h.namespace.as_str(),
+                                h.name.as_str(),
+                                Some(h.object.name_span),
+                            )
+                        })
                         .collect(),
                     cluster
                         .kustomizations
@@ -93,7 +105,8 @@ fn run(cx: &Context) -> Vec<Finding> {
                 };
                 finding = finding.help(help);
                 if let Some(span) = span {
-                    finding = finding.label(*span, format!("{kind} \"{ns}/{name}\" is defined here"));
+                    finding =
+                        finding.label(*span, format!("{kind} \"{ns}/{name}\" is defined here"));
                 }
             } else if let Some((ns, name, span)) = as_other {
                 finding = finding.help(format!(
@@ -108,7 +121,10 @@ fn run(cx: &Context) -> Vec<Finding> {
                     .iter()
                     .find(|(ns, n, _)| *n == name && *ns == dep.namespace)
                 {
-                    finding = finding.label(*span, format!("{kind} \"{}/{name}\" is defined here", dep.namespace));
+                    finding = finding.label(
+                        *span,
+                        format!("{kind} \"{}/{name}\" is defined here", dep.namespace),
+                    );
                 }
             }
             findings.push(finding);

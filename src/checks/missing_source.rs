@@ -25,18 +25,33 @@ fn run(cx: &Context) -> Vec<Finding> {
                 && ks.not_checked.is_none()
                 && ks.dir.is_none()
                 && ks.path_problem.is_none()
-                && cluster.find_source(&src.kind, &src.namespace, &src.name).is_none()
+                && cluster
+                    .find_source(&src.kind, &src.namespace, &src.name)
+                    .is_none()
             {
-                findings.push(missing(cluster, &format!("Kustomization \"{}\"", ks.id()), src));
+                findings.push(missing(
+                    cluster,
+                    &format!("Kustomization \"{}\"", ks.id()),
+                    src,
+                ));
             }
         }
         for hr in &cluster.helm_releases {
-            for src in [&hr.spec.chart_source, &hr.spec.chart_ref].into_iter().flatten() {
+            for src in [&hr.spec.chart_source, &hr.spec.chart_ref]
+                .into_iter()
+                .flatten()
+            {
                 if src.kind != "ExternalArtifact"
                     && !cluster.could_hide(&src.namespace)
-                    && cluster.find_source(&src.kind, &src.namespace, &src.name).is_none()
+                    && cluster
+                        .find_source(&src.kind, &src.namespace, &src.name)
+                        .is_none()
                 {
-                    findings.push(missing(cluster, &format!("HelmRelease \"{}\"", hr.id()), src));
+                    findings.push(missing(
+                        cluster,
+                        &format!("HelmRelease \"{}\"", hr.id()),
+                        src,
+                    ));
                 }
             }
         }
@@ -77,7 +92,10 @@ fn missing(cluster: &Cluster, referrer: &str, src: &Reference) -> Finding {
             .find(|s| s.name == name && s.namespace == src.namespace)
             .and_then(|s| s.object.as_ref())
         {
-            finding = finding.label(obj.name_span, format!("{} \"{}/{name}\" is defined here", src.kind, src.namespace));
+            finding = finding.label(
+                obj.name_span,
+                format!("{} \"{}/{name}\" is defined here", src.kind, src.namespace),
+            );
         }
     } else if let Some(other) = cluster
         .sources

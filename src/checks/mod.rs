@@ -99,7 +99,11 @@ mod tests {
     #[test]
     fn codes_and_names_are_unique_and_documented() {
         for (i, a) in ALL.iter().enumerate() {
-            assert!(a.docs.starts_with(&format!("# {} {}", a.code, a.name)), "{}", a.code);
+            assert!(
+                a.docs.starts_with(&format!("# {} {}", a.code, a.name)),
+                "{}",
+                a.code
+            );
             for b in &ALL[i + 1..] {
                 assert_ne!(a.code, b.code);
                 assert_ne!(a.name, b.name);
@@ -110,7 +114,10 @@ mod tests {
     #[test]
     fn did_you_mean_finds_typos_only() {
         let names = ["infra-configs", "apps", "monitoring"];
-        assert_eq!(did_you_mean("infra-config", names.iter().copied()), Some("infra-configs"));
+        assert_eq!(
+            did_you_mean("infra-config", names.iter().copied()),
+            Some("infra-configs")
+        );
         assert_eq!(did_you_mean("zzz", names.iter().copied()), None);
     }
 }

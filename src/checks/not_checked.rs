@@ -54,13 +54,22 @@ fn run(cx: &Context) -> Vec<Finding> {
             .iter()
             .map(|o| format!("{}/{}", o.namespace.as_deref().unwrap_or("default"), o.name))
             .collect();
-        let listed = names.iter().take(LISTED).cloned().collect::<Vec<_>>().join(", ");
+        let listed = names
+            .iter()
+            .take(LISTED)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         let more = names.len().saturating_sub(LISTED);
         let message = format!(
             "{} Flux Kustomization{} not reached from any cluster root, so not checked: {listed}{}",
             names.len(),
             if names.len() == 1 { " is" } else { "s are" },
-            if more > 0 { format!(" and {more} more") } else { String::new() }
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         );
         let mut finding = CHECK
             .finding(message, first.name_span, "not reached from any root")

@@ -16,8 +16,8 @@ use crate::source::{self, Entry, FileId, Node, Repo, Span};
 pub enum RootSource {
     /// A bootstrap Kustomization found in the repository, and the GitRepository beside it.
     Kustomization {
-        object: Object,
-        repository: Option<Object>,
+        object: Box<Object>,
+        repository: Option<Box<Object>>,
     },
     /// A root that Flux creates from elsewhere (Flux Operator) or that is not committed yet.
     Synthetic { path: PathRef },
@@ -144,9 +144,9 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
     let mut roots: Vec<Root> = unique
         .into_iter()
         .filter(|r| {
-            targets.iter().any(|t| {
-                is_under(&r.path, t) || is_under(t, &r.path) || is_under(&r.defined_in, t)
-            })
+            targets
+                .iter()
+                .any(|t| is_under(&r.path, t) || is_under(t, &r.path) || is_under(&r.defined_in, t))
         })
         .collect();
 
@@ -220,13 +220,18 @@ fn bootstrap_root(
     let source_name = spec.str_at(&["sourceRef", "name"])?;
     let repository = neighbours
         .iter()
-        .find(|o| o.kind == "GitRepository" && o.group() == flux::SOURCE_GROUP && o.name == source_name)
+        .find(|o| {
+            o.kind == "GitRepository" && o.group() == flux::SOURCE_GROUP && o.name == source_name
+        })
         .cloned();
     let path = spec.str_at(&["path"]).unwrap_or("");
     // The source root is the ancestor of the file from which the path contains the file.
     let mut ancestors = vec![String::new()];
     let mut acc = String::new();
-    for part in source::parent(file_path).split('/').filter(|p| !p.is_empty()) {
+    for part in source::parent(file_path)
+        .split('/')
+        .filter(|p| !p.is_empty())
+    {
         acc = source::join(&acc, part);
         ancestors.push(acc.clone());
     }
@@ -248,8 +253,8 @@ fn bootstrap_root(
         source_root,
         defined_in: file_path.to_string(),
         source: RootSource::Kustomization {
-            object: obj.clone(),
-            repository,
+            object: Box::new(obj.clone()),
+            repository: repository.map(Box::new),
         },
     })
 }
@@ -280,7 +285,10 @@ fn locate_source_root(repo: &Repo, path: &str, file_path: &str) -> String {
         return String::new();
     }
     let mut acc = String::new();
-    for part in source::parent(file_path).split('/').filter(|p| !p.is_empty()) {
+    for part in source::parent(file_path)
+        .split('/')
+        .filter(|p| !p.is_empty())
+    {
         acc = source::join(&acc, part);
         if source::resolve(&acc, path).is_some_and(|d| repo.entry(&d) == Entry::Dir) {
             return acc;
@@ -322,8 +330,18 @@ fn folder_root(dir: &str) -> Root {
 
 /// Path segments that say nothing about which cluster a folder is for.
 const GENERIC: &[&str] = &[
-    "flux", "config", "cluster", "clusters", "flux-system", "sync", "bootstrap", "kubernetes",
-    "k8s", "gitops", "base", "apps",
+    "flux",
+    "config",
+    "cluster",
+    "clusters",
+    "flux-system",
+    "sync",
+    "bootstrap",
+    "kubernetes",
+    "k8s",
+    "gitops",
+    "base",
+    "apps",
 ];
 
 fn cluster_name(repo: &Repo, path: &str) -> String {

@@ -1,6 +1,6 @@
 //! Flux objects read from rendered manifests: only the fields fleetlint reasons about.
 
-use crate::kustomize::{Layer, Object, PathRef, Patch};
+use crate::kustomize::{Layer, Object, Patch, PathRef};
 use crate::source::{Node, Span};
 
 pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
@@ -90,16 +90,19 @@ impl KustomizationSpec {
                 })
             })
             .collect();
-        let patches: Vec<Patch> = spec
-            .map(crate::kustomize::file_patches)
-            .unwrap_or_default();
+        let patches: Vec<Patch> = spec.map(crate::kustomize::file_patches).unwrap_or_default();
         let post_build = get("postBuild");
         let substitute = post_build
             .and_then(|p| p.get("substitute"))
             .and_then(Node::as_map)
             .unwrap_or_default()
             .iter()
-            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str().unwrap_or("").to_string())))
+            .filter_map(|(k, v)| {
+                Some((
+                    k.as_str()?.to_string(),
+                    v.as_str().unwrap_or("").to_string(),
+                ))
+            })
             .collect();
         let substitute_from = post_build
             .and_then(|p| p.get("substituteFrom"))
@@ -164,7 +167,11 @@ impl HelmReleaseSpec {
     pub fn read(obj: &Object, namespace: &str) -> HelmReleaseSpec {
         let spec = obj.body.get("spec");
         HelmReleaseSpec {
-            depends_on: read_depends_on(spec.and_then(|s| s.get("dependsOn")), "HelmRelease", namespace),
+            depends_on: read_depends_on(
+                spec.and_then(|s| s.get("dependsOn")),
+                "HelmRelease",
+                namespace,
+            ),
             chart_source: spec
                 .and_then(|s| s.path(&["chart", "spec", "sourceRef"]))
                 .and_then(|n| Reference::read(n, "", namespace)),

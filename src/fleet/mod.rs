@@ -5,7 +5,7 @@
 pub mod discover;
 pub mod flux;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use crate::kustomize::substitute::{self, Vars};
 use crate::kustomize::{EntryKind, Object, PathRef, Problem, Renderer};
@@ -21,7 +21,9 @@ const MAX_NESTING: usize = 64;
 /// Why a Kustomization's `spec.path` cannot be built.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PathProblem {
-    Missing { suggestion: Option<String> },
+    Missing {
+        suggestion: Option<String>,
+    },
     /// No `spec.path`: Flux would build the whole source.
     Absent,
     NotADirectory,
@@ -196,7 +198,10 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
                 .clone()
                 .unwrap_or_else(|| "flux-system".into());
             if let Some(repo_obj) = repository {
-                let ns = repo_obj.namespace.clone().unwrap_or_else(|| namespace.clone());
+                let ns = repo_obj
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| namespace.clone());
                 cluster.own_url = repo_obj.body.str_at(&["spec", "url"]).map(str::to_string);
                 cluster.own_sources.push((ns, repo_obj.name.clone()));
             }
@@ -215,7 +220,12 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
                     });
                 }
             }
-            queue.push_back(cluster.add(Kustomization::new(namespace, object.clone(), spec, None)));
+            queue.push_back(cluster.add(Kustomization::new(
+                namespace,
+                (**object).clone(),
+                spec,
+                None,
+            )));
         }
         RootSource::Synthetic { path } => {
             let ns = "flux-system".to_string();
@@ -268,7 +278,9 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
             }
             Prepared::Wait => {
                 // Its inputs never appeared: render what can be rendered without them.
-                if let Prepared::Render { dir, vars } = cluster.prepare_final(renderer.repo(), index) {
+                if let Prepared::Render { dir, vars } =
+                    cluster.prepare_final(renderer.repo(), index)
+                {
                     let found = cluster.render(renderer, index, &dir, &vars);
                     queue.extend(found);
                 }
@@ -285,21 +297,35 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
                     if *kind != EntryKind::GeneratorFile && !names_crds(url))
             })
         })
-        .map(|k| k.spec.transforms.namespace.as_ref().map(|n| n.value.clone()))
+        .map(|k| {
+            k.spec
+                .transforms
+                .namespace
+                .as_ref()
+                .map(|n| n.value.clone())
+        })
         .collect();
     cluster.unseen.extend(remote);
     cluster
 }
 
 enum Prepared {
-    Render { dir: String, vars: Vars },
+    Render {
+        dir: String,
+        vars: Vars,
+    },
     /// Its source or substitution inputs have not been seen yet.
     Wait,
     Skip,
 }
 
 impl Kustomization {
-    fn new(namespace: String, object: Object, spec: KustomizationSpec, parent: Option<usize>) -> Self {
+    fn new(
+        namespace: String,
+        object: Object,
+        spec: KustomizationSpec,
+        parent: Option<usize>,
+    ) -> Self {
         Kustomization {
             name: object.name.clone(),
             namespace,
@@ -389,7 +415,9 @@ impl Cluster {
         if let Some(src) = ks.spec.source_ref.clone()
             && !self.is_own(&src)
         {
-            let exists = self.find_source(&src.kind, &src.namespace, &src.name).is_some();
+            let exists = self
+                .find_source(&src.kind, &src.namespace, &src.name)
+                .is_some();
             // ExternalArtifacts are made at runtime by an ArtifactGenerator: never in the repo.
             if !exists && src.kind != "ExternalArtifact" && !last_chance {
                 return Prepared::Wait;
@@ -403,14 +431,24 @@ impl Cluster {
             // A GitRepository whose `ignore` rules include back only CRD directories.
             let includes: Vec<&str> = source_spec
                 .and_then(|s| s.str_at(&["ignore"]))
-                .map(|rules| rules.lines().filter_map(|l| l.trim().strip_prefix('!')).collect())
+                .map(|rules| {
+                    rules
+                        .lines()
+                        .filter_map(|l| l.trim().strip_prefix('!'))
+                        .collect()
+                })
                 .unwrap_or_default();
             let only_crds_or_flux = ks.spec.path.as_ref().is_some_and(|p| names_crds(&p.value))
                 || (!includes.is_empty() && includes.iter().all(|i| names_crds(i)))
                 || source_spec
                     .and_then(|s| s.str_at(&["url"]))
                     .is_some_and(names_crds);
-            let namespace = ks.spec.transforms.namespace.as_ref().map(|n| n.value.clone());
+            let namespace = ks
+                .spec
+                .transforms
+                .namespace
+                .as_ref()
+                .map(|n| n.value.clone());
             if exists || src.kind == "ExternalArtifact" {
                 let why = format!(
                     "{} \"{}\" is not this repository, so the content of Kustomization \"{}\" is not checked",
@@ -485,7 +523,13 @@ impl Cluster {
     }
 
     /// Renders one Kustomization and returns the indices of Kustomizations it revealed.
-    fn render(&mut self, renderer: &Renderer<'_>, index: usize, dir: &str, vars: &Vars) -> Vec<usize> {
+    fn render(
+        &mut self,
+        renderer: &Renderer<'_>,
+        index: usize,
+        dir: &str,
+        vars: &Vars,
+    ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
         let rendered = renderer.flux_build(dir, &self.source_root, &ks.spec.transforms);
         let mut objects = rendered.objects.clone();
@@ -510,12 +554,15 @@ impl Cluster {
                             // Found again, as a root finds its own definition. A seed of a
                             // virtual root belongs to the Kustomization that renders it.
                             let e = &self.kustomizations[existing];
-                            let seeded = e.parent.is_some_and(|p| self.kustomizations[p].is_virtual);
+                            let seeded =
+                                e.parent.is_some_and(|p| self.kustomizations[p].is_virtual);
                             if seeded && existing != index && !self.is_ancestor(existing, index) {
                                 self.kustomizations[existing].parent = Some(index);
                             }
-                        } else if let Some(first) =
-                            self.kustomizations[existing].object.as_ref().map(|o| o.name_span)
+                        } else if let Some(first) = self.kustomizations[existing]
+                            .object
+                            .as_ref()
+                            .map(|o| o.name_span)
                         {
                             self.duplicates.push(DuplicateDefinition {
                                 display: format!("Kustomization \"{namespace}/{}\"", obj.name),
@@ -555,7 +602,9 @@ impl Cluster {
                         applied_by: index,
                     }),
                 }
-            } else if flux::is_source(obj) && self.find_source(&obj.kind, &namespace, &obj.name).is_none() {
+            } else if flux::is_source(obj)
+                && self.find_source(&obj.kind, &namespace, &obj.name).is_none()
+            {
                 self.sources.push(Source {
                     kind: obj.kind.clone(),
                     namespace,
@@ -638,6 +687,3 @@ fn data_of(obj: &Object) -> Vec<(String, Option<String>)> {
     }
     out
 }
-
-/// Applied objects by identity, for lookups from checks.
-pub type ObjectIndex<'a> = HashMap<(String, String, String), Vec<(usize, &'a Object)>>;

@@ -156,7 +156,11 @@ pub fn parse(file: &SourceFile, out: &mut Rendered) -> Layer {
 /// Kustomization's `spec`, which uses the same shape for `patches`).
 pub fn parse_patches(root: &Node) -> Vec<Patch> {
     let mut patches = Vec::new();
-    for item in root.get("patches").and_then(Node::as_seq).unwrap_or_default() {
+    for item in root
+        .get("patches")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
         patches.extend(Patch::from_entry(item));
     }
     for item in root
@@ -322,7 +326,8 @@ fn check_file(repo: &Repo, dir: &str, entry: &PathRef, out: &mut Rendered) -> Op
             None
         }
         Entry::Missing => {
-            out.problems.push(missing(format!("\"{path}\" does not exist")));
+            out.problems
+                .push(missing(format!("\"{path}\" does not exist")));
             None
         }
         Entry::Escapes => {

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use super::file::{self, Layer, PathRef};
 use super::Rendered;
+use super::file::{self, Layer, PathRef};
 use crate::source::{self, Entry, Repo, Span};
 
 /// fluxcd/pkg `sourceignore`: VCS, CI and extra exclusions applied to every artifact.

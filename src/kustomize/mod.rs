@@ -327,7 +327,8 @@ impl<'a> Renderer<'a> {
                 None
             }
             Entry::Missing => {
-                out.problems.push(missing(format!("\"{path}\" does not exist")));
+                out.problems
+                    .push(missing(format!("\"{path}\" does not exist")));
                 None
             }
             Entry::Escapes => {
@@ -393,12 +394,14 @@ impl<'a> Renderer<'a> {
             Ok(id) => self.repo.file(id),
             Err(err) => {
                 let problem = match (&err, referenced_at) {
-                    (LoadError::Missing | LoadError::Escapes, Some(span)) => Problem::MissingEntry {
-                        span,
-                        kind: EntryKind::Resource,
-                        path: path.to_string(),
-                        why: err.to_string(),
-                    },
+                    (LoadError::Missing | LoadError::Escapes, Some(span)) => {
+                        Problem::MissingEntry {
+                            span,
+                            kind: EntryKind::Resource,
+                            path: path.to_string(),
+                            why: err.to_string(),
+                        }
+                    }
                     (_, Some(span)) => Problem::InvalidYaml {
                         span,
                         message: format!("cannot read \"{path}\": {err}"),
@@ -485,9 +488,7 @@ pub fn object_from(root: &Node) -> Result<Option<Object>, String> {
         api_version: api_version.to_string(),
         kind: kind.to_string(),
         name: name.to_string(),
-        namespace: root
-            .str_at(&["metadata", "namespace"])
-            .map(str::to_string),
+        namespace: root.str_at(&["metadata", "namespace"]).map(str::to_string),
         origin: kind_node.span,
         name_span: name_node.span,
         body: Arc::new(root.clone()),

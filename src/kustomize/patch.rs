@@ -39,7 +39,10 @@ pub enum Pattern {
 
 impl Pattern {
     fn new(text: &str) -> Pattern {
-        if text.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c)) {
+        if text
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.".contains(c))
+        {
             return Pattern::Exact(text.to_string());
         }
         match Regex::new(&format!("^(?:{text})$")) {

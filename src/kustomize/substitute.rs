@@ -169,7 +169,10 @@ mod tests {
         assert_eq!(v.substitute("./k/${CLUSTER}/apps").text, "./k/prod/apps");
         assert_eq!(v.substitute("${APP:=web}-db").text, "web-db");
         assert_eq!(v.substitute("${APP:-x}").text, "x");
-        assert_eq!(v.substitute("$CLUSTER and $${CLUSTER}").text, "$CLUSTER and ${CLUSTER}");
+        assert_eq!(
+            v.substitute("$CLUSTER and $${CLUSTER}").text,
+            "$CLUSTER and ${CLUSTER}"
+        );
         let s = v.substitute("${MISSING}-${TOKEN}");
         assert_eq!(s.text, "${MISSING}-${TOKEN}");
         assert_eq!(s.unset, vec!["MISSING"]);

@@ -66,7 +66,10 @@ impl Diagnostic for Report {
 }
 
 fn source_span(span: Span) -> SourceSpan {
-    SourceSpan::from((span.start as usize, (span.end.saturating_sub(span.start)) as usize))
+    SourceSpan::from((
+        span.start as usize,
+        (span.end.saturating_sub(span.start)) as usize,
+    ))
 }
 
 fn source_of(repo: &Repo, file: FileId) -> NamedSource<String> {

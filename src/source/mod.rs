@@ -83,7 +83,10 @@ impl std::fmt::Display for LoadError {
             LoadError::Missing => write!(f, "no such file"),
             LoadError::Escapes => write!(f, "a symlink leads outside the repository"),
             LoadError::TooLarge(n) => {
-                write!(f, "file is {n} bytes, larger than the {MAX_FILE_BYTES}-byte limit")
+                write!(
+                    f,
+                    "file is {n} bytes, larger than the {MAX_FILE_BYTES}-byte limit"
+                )
             }
             LoadError::NotUtf8 => write!(f, "file is not UTF-8 text"),
             LoadError::Binary => write!(f, "file is binary (it contains NUL bytes)"),
@@ -95,8 +98,8 @@ impl std::fmt::Display for LoadError {
 /// The repository being checked. Shared by all stages; caches are behind locks so that files
 /// can be parsed in parallel.
 pub struct Repo {
+    /// The root, canonicalised: every read is checked to stay below it.
     root: PathBuf,
-    canonical_root: PathBuf,
     files: RwLock<HashMap<FileId, Arc<SourceFile>>>,
     next_id: AtomicU32,
     loaded: Mutex<HashMap<String, Result<FileId, LoadError>>>,
@@ -105,10 +108,8 @@ pub struct Repo {
 
 impl Repo {
     pub fn open(root: &Path) -> std::io::Result<Repo> {
-        let canonical_root = fs::canonicalize(root)?;
         Ok(Repo {
-            root: root.to_path_buf(),
-            canonical_root,
+            root: fs::canonicalize(root)?,
             files: RwLock::new(HashMap::new()),
             next_id: AtomicU32::new(0),
             loaded: Mutex::new(HashMap::new()),
@@ -117,12 +118,16 @@ impl Repo {
     }
 
     pub fn root(&self) -> &Path {
-        &self.canonical_root
+        &self.root
     }
 
     pub fn file(&self, id: FileId) -> Arc<SourceFile> {
         let files = self.files.read().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(files.get(&id).expect("file ids are only made by add_file, which stores them"))
+        Arc::clone(
+            files
+                .get(&id)
+                .expect("file ids are only made by add_file, which stores them"),
+        )
     }
 
     pub fn file_count(&self) -> usize {
@@ -137,7 +142,7 @@ impl Repo {
         let full = self.root.join(rel);
         let entry = match fs::canonicalize(&full) {
             Err(_) => Entry::Missing,
-            Ok(real) if !real.starts_with(&self.canonical_root) => Entry::Escapes,
+            Ok(real) if !real.starts_with(&self.root) => Entry::Escapes,
             Ok(real) => match fs::metadata(&real) {
                 Ok(m) if m.is_dir() => Entry::Dir,
                 Ok(_) => Entry::File,
@@ -273,7 +278,10 @@ fn read_text(full: &Path) -> Result<String, LoadError> {
 /// Is this file name one that kustomize recognises as a kustomization?
 pub fn is_kustomization_name(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
 }
 
 /// Joins a repository-relative directory and a name.

@@ -25,7 +25,10 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A scalar as written; `plain` scalars may be null or booleans, quoted ones are strings.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -407,7 +410,10 @@ fn finish_map(entries: Vec<(Node, Node)>, errors: &mut Vec<YamlError>) -> Vec<(N
     }
     for (key, value) in merged {
         let name = key.as_str().map(str::to_string);
-        if !out.iter().any(|(k, _)| k.as_str().map(str::to_string) == name) {
+        if !out
+            .iter()
+            .any(|(k, _)| k.as_str().map(str::to_string) == name)
+        {
             out.push((key, value));
         }
     }
@@ -437,10 +443,18 @@ mod tests {
     fn crlf_and_flow_style() {
         let text = "a: 1\r\nspec: {dependsOn: [{name: x}, {name: \"yy\"}]}\r\n";
         let docs = parse_ok(text);
-        let deps = docs[0].root.as_ref().unwrap().path(&["spec", "dependsOn"]).unwrap();
+        let deps = docs[0]
+            .root
+            .as_ref()
+            .unwrap()
+            .path(&["spec", "dependsOn"])
+            .unwrap();
         let second = deps.as_seq().unwrap()[1].get("name").unwrap();
         assert_eq!(second.as_str(), Some("yy"));
-        assert_eq!(&text[second.span.start as usize..second.span.end as usize], "\"yy\"");
+        assert_eq!(
+            &text[second.span.start as usize..second.span.end as usize],
+            "\"yy\""
+        );
     }
 
     #[test]
@@ -455,7 +469,11 @@ mod tests {
     fn alias_bomb_is_an_error() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..9 {
-            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
             text.push_str(&format!(
                 "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
             ));
@@ -473,7 +491,10 @@ mod tests {
 
     #[test]
     fn merge_keys_and_duplicates() {
-        let (docs, errors) = parse(FileId(0), "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nk: 1\nk: 2\n");
+        let (docs, errors) = parse(
+            FileId(0),
+            "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nk: 1\nk: 2\n",
+        );
         let m = docs[0].root.as_ref().unwrap().get("m").unwrap();
         assert_eq!(m.get("x").and_then(Node::as_str), Some("1"));
         assert_eq!(m.get("y").and_then(Node::as_str), Some("3"));
