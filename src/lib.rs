@@ -233,13 +233,20 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
     let catalog = catalog::Catalog::new();
     let renderer = kustomize::Renderer::new(&repo, &catalog);
     let discovery = fleet::discover::discover(&repo, &relative);
+    let bootstrap = fleet::bootstrap::find(&repo);
+    let assumptions = fleet::providers::Assumptions::default();
     let clusters: Vec<ClusterModel> = discovery
         .roots
         .par_iter()
         .map(|root| {
             let cluster = fleet::build(&renderer, root);
             let graph = graph::Graph::build(&cluster);
-            ClusterModel { cluster, graph }
+            let providers = fleet::providers::Providers::build(&cluster, &bootstrap, &assumptions);
+            ClusterModel {
+                cluster,
+                graph,
+                providers,
+            }
         })
         .collect();
 
@@ -268,6 +275,8 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
     let cx = Context {
         clusters: &clusters,
         orphans: &orphans,
+        catalog: &catalog,
+        bootstrap: &bootstrap,
     };
     let mut findings: Vec<Finding> = rules.iter().flat_map(|check| (check.run)(&cx)).collect();
     // A base shared by several Kustomizations or clusters reports its problem once.

@@ -1,6 +1,7 @@
 //! The rule registry. One file per rule; each is a pure function over the model that returns
 //! findings. Checks never read files, render, or apply severity overrides: the engine does.
 
+mod crd_ordering;
 mod dependency_cycle;
 mod duplicate_object;
 mod invalid_yaml;
@@ -8,10 +9,17 @@ mod missing_dependency;
 mod missing_path;
 mod missing_resource;
 mod missing_source;
+mod namespace_ordering;
 mod not_checked;
+mod ordering;
+mod unknown_kind;
+mod unwaited_provider;
 
+use crate::catalog::Catalog;
 use crate::finding::{Finding, Label, Severity};
 use crate::fleet::Cluster;
+use crate::fleet::bootstrap::Bootstrap;
+use crate::fleet::providers::Providers;
 use crate::graph::Graph;
 use crate::kustomize::Object;
 use crate::source::Span;
@@ -20,6 +28,7 @@ use crate::source::Span;
 pub struct ClusterModel {
     pub cluster: Cluster,
     pub graph: Graph,
+    pub providers: Providers,
 }
 
 /// Everything a check may look at.
@@ -27,6 +36,9 @@ pub struct Context<'a> {
     pub clusters: &'a [ClusterModel],
     /// Flux Kustomizations found under the targets that no root reaches.
     pub orphans: &'a [Object],
+    pub catalog: &'a Catalog,
+    /// CRDs and namespaces installed before Flux (helmfile bootstraps).
+    pub bootstrap: &'a Bootstrap,
 }
 
 /// A rule: stable code and name, default severity, docs, and the function that runs it.
@@ -69,8 +81,12 @@ pub const ALL: &[Check] = &[
     missing_dependency::CHECK,
     missing_path::CHECK,
     missing_resource::CHECK,
+    crd_ordering::CHECK,
+    unknown_kind::CHECK,
+    unwaited_provider::CHECK,
     missing_source::CHECK,
     duplicate_object::CHECK,
+    namespace_ordering::CHECK,
     invalid_yaml::CHECK,
     not_checked::CHECK,
 ];

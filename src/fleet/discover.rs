@@ -33,6 +33,8 @@ pub struct Root {
     pub source_root: String,
     /// The file (or folder) that defines the root.
     pub defined_in: String,
+    /// Flux is installed by the Flux Operator (a `FluxInstance` or the flux-instance chart).
+    pub via_operator: bool,
     pub source: RootSource,
 }
 
@@ -124,6 +126,7 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
                     path: dir,
                     source_root,
                     defined_in: file.path.clone(),
+                    via_operator: true,
                     source: RootSource::Synthetic { path },
                 });
             }
@@ -176,6 +179,7 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
                     path: target.clone(),
                     source_root: String::new(),
                     defined_in: target.clone(),
+                    via_operator: false,
                     source: RootSource::Virtual { seeds },
                 });
             }
@@ -195,6 +199,7 @@ fn synthetic_root(dir: &str, span: Span, defined_in: &str) -> Root {
         path: dir.to_string(),
         source_root: String::new(),
         defined_in: defined_in.to_string(),
+        via_operator: false,
         source: RootSource::Synthetic {
             path: PathRef {
                 value: format!("./{dir}"),
@@ -252,6 +257,7 @@ fn bootstrap_root(
         path: dir,
         source_root,
         defined_in: file_path.to_string(),
+        via_operator: false,
         source: RootSource::Kustomization {
             object: Box::new(obj.clone()),
             repository: repository.map(Box::new),

@@ -2,8 +2,10 @@
 //! Kustomization applies which object, the parent of each Kustomization, and what could not
 //! be resolved. This stage reads through the renderer only and reports nothing itself.
 
+pub mod bootstrap;
 pub mod discover;
 pub mod flux;
+pub mod providers;
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
@@ -110,6 +112,12 @@ pub struct Cluster {
     /// namespace it can populate (`None`: any). A lookup that fails in such a namespace might
     /// succeed with it, so checks stay quiet about those.
     pub unseen: Vec<Option<String>>,
+    /// Flux runs under the Flux Operator, which serves `fluxcd.controlplane.io`.
+    pub via_operator: bool,
+    /// The repository holds the cluster's own bootstrap (a sync definition beside its
+    /// GitRepository, or a FluxInstance), so it describes the whole cluster. Otherwise the
+    /// bootstrap happened elsewhere and may have created namespaces fleetlint cannot see.
+    pub self_contained: bool,
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
@@ -161,6 +169,10 @@ impl Cluster {
             .map(|o| o.origin)
     }
 
+    pub fn bootstrapped_by_operator(&self) -> bool {
+        self.via_operator
+    }
+
     /// Whether content fleetlint could not render may define objects in `namespace`.
     pub fn could_hide(&self, namespace: &str) -> bool {
         self.unseen
@@ -186,6 +198,15 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         sources: Vec::new(),
         duplicates: Vec::new(),
         unseen: Vec::new(),
+        via_operator: root.via_operator,
+        self_contained: root.via_operator
+            || matches!(
+                &root.source,
+                RootSource::Kustomization {
+                    repository: Some(_),
+                    ..
+                }
+            ),
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),

@@ -239,8 +239,10 @@ impl Repo {
     /// files parsed on several threads never share one.
     fn add_file(&self, path: String, text: String) -> FileId {
         let id = FileId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let is_yaml =
-            path.ends_with(".yaml") || path.ends_with(".yml") || is_kustomization_name(&path);
+        let is_yaml = path.ends_with(".yaml")
+            || path.ends_with(".yml")
+            || path.ends_with(".yaml.gotmpl")
+            || is_kustomization_name(&path);
         let (docs, errors) = if is_yaml {
             yaml::parse(id, &text)
         } else {
