@@ -198,7 +198,8 @@ pub fn node_id(cluster: &Cluster, node: Node) -> String {
 #[derive(Debug, Clone)]
 pub struct Before {
     /// Guaranteed Ready before it reconciles: `dependsOn` targets of it and of its ancestors,
-    /// and, transitively, of those targets and their ancestors.
+    /// and, transitively, of those targets and their ancestors; and the child Kustomizations
+    /// of a Ready one that waits for what it applies.
     pub ready: Vec<bool>,
     /// Plain manifests (CRDs, Namespaces: staged apply) in place before its own apply: itself,
     /// its ancestors, the Ready set, and their ancestors.
@@ -225,15 +226,30 @@ impl Before {
         let mut expanded = vec![false; n];
         let mut stack = vec![k];
         stack.extend(ancestors(cluster, k));
+        let children = |p: usize| {
+            (0..n).filter(move |c| cluster.kustomizations[*c].parent == Some(p) && *c != p)
+        };
         while let Some(x) = stack.pop() {
             if std::mem::replace(&mut expanded[x], true) {
                 continue;
             }
             for dep in &cluster.kustomizations[x].spec.depends_on {
-                if let Some(d) = cluster.kustomization(&dep.namespace, &dep.name) {
-                    ready[d] = true;
-                    stack.push(d);
-                    stack.extend(ancestors(cluster, d));
+                let Some(d) = cluster.kustomization(&dep.namespace, &dep.name) else {
+                    continue;
+                };
+                // A Ready Kustomization with `wait: true` has health-checked everything it
+                // applied, child Kustomizations included (kstatus reads their Ready condition).
+                let mut ready_now = vec![d];
+                while let Some(r) = ready_now.pop() {
+                    if ready[r] {
+                        continue;
+                    }
+                    ready[r] = true;
+                    stack.push(r);
+                    stack.extend(ancestors(cluster, r));
+                    if cluster.kustomizations[r].spec.wait {
+                        ready_now.extend(children(r));
+                    }
                 }
             }
         }

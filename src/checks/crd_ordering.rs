@@ -49,6 +49,13 @@ fn run(cx: &Context) -> Vec<Finding> {
             let owner = &cluster.kustomizations[provider.kustomization];
             let first = objects[0];
             let (what, label) = match &provider.kind {
+                ProviderKind::Unseen { chart } => (
+                    format!(
+                        "the {chart} CRDs of Kustomization \"{}\" (content not rendered)",
+                        owner.id()
+                    ),
+                    format!("{chart} CRDs, applied by Kustomization \"{}\"", owner.id()),
+                ),
                 ProviderKind::Crd { .. } => (
                     format!("its CRD in Kustomization \"{}\"", owner.id()),
                     format!(
@@ -75,7 +82,7 @@ fn run(cx: &Context) -> Vec<Finding> {
                         "HelmRelease \"{}\" (chart {chart})",
                         cluster.helm_releases[*release].id()
                     ),
-                    ProviderKind::Crd { .. } => "its CRD".to_string(),
+                    ProviderKind::Crd { .. } | ProviderKind::Unseen { .. } => "its CRD".to_string(),
                 };
                 (
                     format!(
@@ -110,7 +117,9 @@ fn run(cx: &Context) -> Vec<Finding> {
                         owner.name,
                         owner.namespace,
                         ks.id(),
-                        if matches!(provider.kind, ProviderKind::HelmRelease { .. }) {
+                        if matches!(provider.kind, ProviderKind::HelmRelease { .. })
+                            && !waits(owner)
+                        {
                             format!(", and `wait: true` on \"{}\"", owner.id())
                         } else {
                             String::new()

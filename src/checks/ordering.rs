@@ -63,12 +63,17 @@ pub fn custom_resources<'a>(cx: &Context<'a>, model: &'a ClusterModel) -> Vec<Cu
             CrdStatus::Assumed
         } else {
             let providers: Vec<&Provider> = model.providers.of(group, &obj.kind).collect();
-            if providers.is_empty() {
+            if providers.is_empty() && model.providers.unseen_unknown {
+                // Content that was not rendered may hold this CRD.
+                CrdStatus::Assumed
+            } else if providers.is_empty() {
                 CrdStatus::Unknown
             } else {
                 let sets = before.get(k);
                 let in_time = providers.iter().copied().find(|p| match p.kind {
-                    ProviderKind::Crd { .. } => sets.in_place[p.kustomization],
+                    ProviderKind::Crd { .. } | ProviderKind::Unseen { .. } => {
+                        sets.in_place[p.kustomization]
+                    }
                     ProviderKind::HelmRelease { .. } => sets.ready[p.kustomization],
                 });
                 match in_time {
@@ -77,12 +82,13 @@ pub fn custom_resources<'a>(cx: &Context<'a>, model: &'a ClusterModel) -> Vec<Cu
                     }
                     Some(_) => CrdStatus::InPlace(None),
                     None => {
-                        // Explain with the most telling provider: a HelmRelease beside the
-                        // resource (a deadlock) first.
+                        // Explain with a provider elsewhere (missing ordering) when there is
+                        // one; a HelmRelease beside the resource is a deadlock only when it is
+                        // the sole provider.
                         let best = providers
                             .iter()
                             .copied()
-                            .find(|p| p.kustomization == k)
+                            .find(|p| p.kustomization != k)
                             .unwrap_or(providers[0]);
                         CrdStatus::Unordered(best)
                     }

@@ -8,7 +8,7 @@ use super::Cluster;
 use super::bootstrap::Bootstrap;
 use crate::catalog::Catalog;
 use crate::catalog::providers::{self, Delivery, Installs};
-use crate::kustomize::Object;
+use crate::kustomize::{EntryKind, Object, Problem};
 use crate::source::{Node, Span};
 
 /// Flux's own API groups: built in where a cluster has no Flux CRD manifests.
@@ -25,6 +25,9 @@ pub const FLUX_GROUPS: &[&str] = &[
 pub enum ProviderKind {
     /// A CustomResourceDefinition manifest for one kind.
     Crd { kind: String, cluster_scoped: bool },
+    /// Content fleetlint did not render (a foreign source, a remote base) whose address names
+    /// a catalogued chart: taken to hold that chart's CRDs, applied like plain manifests.
+    Unseen { chart: String },
     /// A HelmRelease (by index) of a chart that installs the whole group.
     HelmRelease {
         release: usize,
@@ -79,6 +82,9 @@ pub struct Providers {
     pub assumed_kinds: Vec<String>,
     /// HelmReleases of charts the catalogue does not know: (chart, release index).
     pub uncatalogued: Vec<(String, usize)>,
+    /// Content that was not rendered and names no catalogued chart: it may hold any CRD, so
+    /// "nothing provides this kind" cannot be said.
+    pub unseen_unknown: bool,
 }
 
 /// What is assumed to be installed outside Flux, from the configuration.
@@ -122,7 +128,9 @@ impl Providers {
                 continue;
             };
             let Some(entry) = providers::lookup(&chart) else {
-                providers.uncatalogued.push((chart, i));
+                providers
+                    .uncatalogued
+                    .push((providers::chart_name(&chart).to_string(), i));
                 continue;
             };
             if entry.before_flux {
@@ -192,6 +200,7 @@ impl Providers {
                 }
             }
         }
+        providers.add_unseen(cluster);
         // Flux's groups come from its CRD manifests when the cluster has them (gotk-components),
         // else Flux is installed some other way (Flux Operator, bootstrap) and serves them.
         let has_flux_crds = FLUX_GROUPS
@@ -225,6 +234,70 @@ impl Providers {
             }
         }
         providers
+    }
+
+    /// Providers for content that was not rendered: foreign sources and remote resources are
+    /// matched to the catalogue by the chart names in their addresses.
+    fn add_unseen(&mut self, cluster: &Cluster) {
+        for (k, ks) in cluster.kustomizations.iter().enumerate() {
+            let mut hints: Vec<(String, Span)> = Vec::new();
+            if let Some((span, _)) = &ks.not_checked {
+                let mut hint = ks.name.clone();
+                if let Some(path) = &ks.spec.path {
+                    hint.push(' ');
+                    hint.push_str(&path.value);
+                }
+                if let Some(src) = &ks.spec.source_ref
+                    && let Some(spec) = cluster
+                        .find_source(&src.kind, &src.namespace, &src.name)
+                        .and_then(|s| s.object.as_ref())
+                        .and_then(|o| o.body.get("spec"))
+                {
+                    for field in ["url", "ignore"] {
+                        if let Some(text) = spec.str_at(&[field]) {
+                            hint.push(' ');
+                            hint.push_str(text);
+                        }
+                    }
+                }
+                hints.push((hint, *span));
+            }
+            for problem in &ks.problems {
+                if let Problem::Remote { span, url, kind } = problem
+                    && *kind != EntryKind::GeneratorFile
+                {
+                    hints.push((url.clone(), *span));
+                }
+            }
+            for (hint, span) in hints {
+                let charts: Vec<_> = providers::charts()
+                    .iter()
+                    .filter(|c| {
+                        std::iter::once(&c.chart)
+                            .chain(&c.aliases)
+                            .any(|name| mentions(&hint, name))
+                    })
+                    .collect();
+                if charts.is_empty() {
+                    self.unseen_unknown = true;
+                }
+                for chart in charts {
+                    for group in &chart.groups {
+                        self.by_group
+                            .entry(group.clone())
+                            .or_default()
+                            .push(Provider {
+                                kustomization: k,
+                                group: group.clone(),
+                                span,
+                                kind: ProviderKind::Unseen {
+                                    chart: chart.chart.clone(),
+                                },
+                            });
+                    }
+                }
+            }
+        }
     }
 
     /// Why a group/kind needs no provider in the cluster, if it does not.
@@ -264,7 +337,7 @@ impl Providers {
             .flatten()
             .filter(move |p| match &p.kind {
                 ProviderKind::Crd { kind: k, .. } => k == kind,
-                ProviderKind::HelmRelease { .. } => true,
+                ProviderKind::HelmRelease { .. } | ProviderKind::Unseen { .. } => true,
             })
     }
 
@@ -272,9 +345,20 @@ impl Providers {
     pub fn cluster_scoped(&self, group: &str, kind: &str) -> Option<bool> {
         self.of(group, kind).find_map(|p| match &p.kind {
             ProviderKind::Crd { cluster_scoped, .. } => Some(*cluster_scoped),
-            ProviderKind::HelmRelease { .. } => None,
+            ProviderKind::HelmRelease { .. } | ProviderKind::Unseen { .. } => None,
         })
     }
+}
+
+/// Whether `text` names `chart` as a whole word of a path or URL (`.../cert-manager/...`,
+/// `cert-manager.crds.yaml`, `chart=kube-prometheus-stack`).
+fn mentions(text: &str, chart: &str) -> bool {
+    text.match_indices(chart).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + chart.len()..].chars().next();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-'));
+        boundary(before) && boundary(after)
+    })
 }
 
 /// Whether an object is a custom resource: its kind is neither built into Kubernetes nor a
