@@ -45,7 +45,7 @@ pub struct Discovery {
     pub flux_objects: Vec<Object>,
 }
 
-/// Most YAML files are not worth parsing to find roots; these words must appear in one that is.
+/// Only documents of files holding one of these words can define a root.
 const MARKERS: &[&str] = &["kustomize.toolkit.fluxcd.io", "FluxInstance", "instance:"];
 
 /// Directories never walked: VCS and CI metadata.
@@ -84,16 +84,19 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
     let mut files: Vec<String> = targets.iter().flat_map(|t| yaml_files(repo, t)).collect();
     files.sort();
     files.dedup();
-    let candidates: Vec<FileId> = files
+    // Every YAML file under the targets is read and parsed once, on all cores: most of them
+    // are rendered later anyway, and the renders then find them parsed.
+    let loaded: Vec<FileId> = files
         .par_iter()
-        .filter(|path| {
-            // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
-            path.ends_with("gotk-sync.yaml")
-                || std::fs::read_to_string(repo.root().join(path))
-                    .map(|text| MARKERS.iter().any(|m| text.contains(m)))
-                    .unwrap_or(false)
-        })
         .filter_map(|path| repo.load(path).ok())
+        .collect();
+    let candidates: Vec<FileId> = loaded
+        .into_iter()
+        .filter(|id| {
+            let file = repo.file(*id);
+            // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
+            file.path.ends_with("gotk-sync.yaml") || MARKERS.iter().any(|m| file.text.contains(m))
+        })
         .collect();
 
     let mut roots: Vec<Root> = Vec::new();
