@@ -47,6 +47,10 @@ pub struct Cli {
     /// Do not run these rules (codes or names)
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+
+    /// Print where the time went (stderr)
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Subcommand)]

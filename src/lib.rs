@@ -41,6 +41,33 @@ pub struct Analysis {
     pub repo: Repo,
     pub clusters: Vec<ClusterSummary>,
     pub findings: Vec<Finding>,
+    pub timings: Timings,
+}
+
+/// Where the time of one run went (`--timings`).
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Finding the roots, with every YAML file under the targets read and parsed.
+    pub discover: std::time::Duration,
+    /// Rendering every cluster to a fixed point, graphs and CRD providers.
+    pub model: std::time::Duration,
+    pub checks: std::time::Duration,
+}
+
+impl Timings {
+    /// One line for stderr.
+    pub fn display(&self, repo: &Repo, report: std::time::Duration) -> String {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "fleetlint timings: discover+parse {:.1} ms, render+model {:.1} ms, checks {:.1} ms, report {:.1} ms; {} files read ({:.1} MB)",
+            ms(self.discover),
+            ms(self.model),
+            ms(self.checks),
+            ms(report),
+            repo.file_count(),
+            repo.bytes_read() as f64 / 1e6
+        )
+    }
 }
 
 /// Runs the command line and returns the exit code. A panic anywhere becomes exit 2.
@@ -85,6 +112,7 @@ fn run_cli(cli: Cli) -> Result<u8> {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let started = std::time::Instant::now();
     let text = match cli.format {
         Format::Human => report::human::render(
             &analysis.repo,
@@ -97,6 +125,12 @@ fn run_cli(cli: Cli) -> Result<u8> {
         }
     };
     print(&text);
+    if cli.timings {
+        eprintln!(
+            "{}",
+            analysis.timings.display(&analysis.repo, started.elapsed())
+        );
+    }
     let threshold = match cli.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
@@ -232,7 +266,11 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
 
     let catalog = catalog::Catalog::new();
     let renderer = kustomize::Renderer::new(&repo, &catalog);
+    let mut timings = Timings::default();
+    let started = std::time::Instant::now();
     let discovery = fleet::discover::discover(&repo, &relative);
+    timings.discover = started.elapsed();
+    let started = std::time::Instant::now();
     let bootstrap = fleet::bootstrap::find(&repo);
     let assumptions = fleet::providers::Assumptions::default();
     let clusters: Vec<ClusterModel> = discovery
@@ -252,6 +290,8 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
 
     // Reached: applied by some Kustomization of some cluster (duplicates included), or a root.
     let clusters = drop_subtrees(clusters);
+    timings.model = started.elapsed();
+    let started = std::time::Instant::now();
     let reached: HashSet<_> = clusters
         .iter()
         .flat_map(|m| {
@@ -298,6 +338,7 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         )
     });
 
+    timings.checks = started.elapsed();
     let summaries = clusters
         .iter()
         .map(|m| ClusterSummary {
@@ -315,5 +356,6 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         repo,
         clusters: summaries,
         findings,
+        timings,
     })
 }
