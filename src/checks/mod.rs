@@ -9,12 +9,18 @@ mod missing_path;
 mod missing_resource;
 mod missing_source;
 mod not_checked;
+mod unused_suppression;
 
+use crate::config::Assume;
 use crate::finding::{Finding, Label, Severity};
 use crate::fleet::Cluster;
 use crate::graph::Graph;
 use crate::kustomize::Object;
 use crate::source::Span;
+use crate::suppress::Unused;
+
+/// FL021, which words what the engine found about suppressions: it runs after the others.
+pub use unused_suppression::CHECK as UNUSED_SUPPRESSION;
 
 /// A cluster with its dependency graph.
 pub struct ClusterModel {
@@ -27,6 +33,11 @@ pub struct Context<'a> {
     pub clusters: &'a [ClusterModel],
     /// Flux Kustomizations found under the targets that no root reaches.
     pub orphans: &'a [Object],
+    /// CRDs the configuration says are installed outside the repository (`assume:`).
+    pub assume: &'a Assume,
+    /// Suppressions that matched no finding, computed by the engine once the other checks
+    /// ran (empty while they run).
+    pub unused_suppressions: &'a [Unused],
 }
 
 /// A rule: stable code and name, default severity, docs, and the function that runs it.
@@ -73,6 +84,7 @@ pub const ALL: &[Check] = &[
     duplicate_object::CHECK,
     invalid_yaml::CHECK,
     not_checked::CHECK,
+    unused_suppression::CHECK,
 ];
 
 /// A rule by code (`FL001`) or name (`dependency-cycle`), case-insensitively.

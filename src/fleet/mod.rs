@@ -32,6 +32,18 @@ pub enum PathProblem {
     SymlinkEscapes,
 }
 
+/// What the configuration adds to a cluster build (`.fleetlint.yaml`).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Flux sources that are not this repository (`namespace/name`), mapped to a directory of
+    /// the repository holding their content: Kustomizations of such a source are rendered from
+    /// there (their `spec.path` is relative to it) instead of being left unchecked.
+    pub sources: BTreeMap<String, String>,
+    /// Post-build variables Flux gets from outside the repository in this cluster (a
+    /// `cluster-settings` ConfigMap made at bootstrap, say).
+    pub variables: BTreeMap<String, String>,
+}
+
 /// A Flux Kustomization in a cluster.
 #[derive(Debug, Clone)]
 pub struct Kustomization {
@@ -110,6 +122,12 @@ pub struct Cluster {
     /// namespace it can populate (`None`: any). A lookup that fails in such a namespace might
     /// succeed with it, so checks stay quiet about those.
     pub unseen: Vec<Option<String>>,
+    /// Variables the configuration gives for objects made outside the repository: they stand
+    /// in, at the lowest precedence, for `substituteFrom` entries that name a ConfigMap or
+    /// Secret not in the repository, and fill values that are unknown offline (encrypted).
+    pub outside_variables: BTreeMap<String, String>,
+    /// Sources mapped to a repository directory by the configuration.
+    mapped_sources: BTreeMap<String, String>,
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
@@ -177,6 +195,11 @@ impl Cluster {
 
 /// Builds one cluster from its root, to a fixed point.
 pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
+    build_with(renderer, root, &Options::default())
+}
+
+/// Builds one cluster from its root with what the configuration adds.
+pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cluster {
     let mut cluster = Cluster {
         name: root.name.clone(),
         path: root.path.clone(),
@@ -186,6 +209,8 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         sources: Vec::new(),
         duplicates: Vec::new(),
         unseen: Vec::new(),
+        outside_variables: options.variables.clone(),
+        mapped_sources: options.sources.clone(),
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
@@ -269,8 +294,12 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
     let mut deferred = HashSet::new();
     while let Some(index) = queue.pop_front() {
         match cluster.prepare(renderer.repo(), index) {
-            Prepared::Render { dir, vars } => {
-                let found = cluster.render(renderer, index, &dir, &vars);
+            Prepared::Render {
+                dir,
+                source_root,
+                vars,
+            } => {
+                let found = cluster.render(renderer, index, &dir, &source_root, &vars);
                 queue.extend(found);
             }
             Prepared::Wait if !queue.is_empty() && deferred.insert(index) => {
@@ -278,10 +307,13 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
             }
             Prepared::Wait => {
                 // Its inputs never appeared: render what can be rendered without them.
-                if let Prepared::Render { dir, vars } =
-                    cluster.prepare_final(renderer.repo(), index)
+                if let Prepared::Render {
+                    dir,
+                    source_root,
+                    vars,
+                } = cluster.prepare_final(renderer.repo(), index)
                 {
-                    let found = cluster.render(renderer, index, &dir, &vars);
+                    let found = cluster.render(renderer, index, &dir, &source_root, &vars);
                     queue.extend(found);
                 }
             }
@@ -312,6 +344,8 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
 enum Prepared {
     Render {
         dir: String,
+        /// The directory its source's content is in: what `spec.path` is relative to.
+        source_root: String,
         vars: Vars,
     },
     /// Its source or substitution inputs have not been seen yet.
@@ -412,6 +446,8 @@ impl Cluster {
         if ks.is_virtual {
             return Prepared::Skip;
         }
+        // `Some` when the source is mapped to a directory by the configuration.
+        let mut source_root: Option<String> = None;
         if let Some(src) = ks.spec.source_ref.clone()
             && !self.is_own(&src)
         {
@@ -449,7 +485,11 @@ impl Cluster {
                 .namespace
                 .as_ref()
                 .map(|n| n.value.clone());
-            if exists || src.kind == "ExternalArtifact" {
+            let mapped = self.mapped_sources.get(&src.id()).cloned();
+            if let Some(mapped) = mapped.filter(|_| exists || src.kind == "ExternalArtifact") {
+                // The configuration says where this source's content is: render it.
+                source_root = Some(mapped);
+            } else if exists || src.kind == "ExternalArtifact" {
                 let why = format!(
                     "{} \"{}\" is not this repository, so the content of Kustomization \"{}\" is not checked",
                     src.kind,
@@ -460,11 +500,15 @@ impl Cluster {
                 if !only_crds_or_flux {
                     self.unseen.push(namespace);
                 }
+                return Prepared::Skip;
+            } else {
+                return Prepared::Skip;
             }
-            return Prepared::Skip;
         }
+        let ks = &self.kustomizations[index];
         // Variables from `substituteFrom` must be known before the build.
         let mut vars = Vars::default();
+        let mut from_outside = false;
         for from in &ks.spec.substitute_from {
             match self.lookup_applied(&from.kind, &ks.namespace, &from.name) {
                 Some(obj) => {
@@ -473,10 +517,23 @@ impl Cluster {
                     }
                 }
                 None if !last_chance && !from.optional => return Prepared::Wait,
-                None => {}
+                // Not in the repository: made outside it, where the configuration's
+                // variables come from.
+                None => from_outside = true,
             }
         }
         for (key, value) in &ks.spec.substitute {
+            vars.values.insert(key.clone(), Some(value.clone()));
+        }
+        // The configuration's variables come last: they never override a value from the
+        // repository, and a Kustomization that takes nothing from outside gets none (adding
+        // variables would switch on a substitution Flux does not run, FLUX-SEMANTICS §2.9).
+        for (key, value) in &self.outside_variables {
+            match vars.values.get(key) {
+                None if from_outside => {}
+                Some(None) => {}
+                _ => continue,
+            }
             vars.values.insert(key.clone(), Some(value.clone()));
         }
         let path_ref = ks.spec.path.clone().unwrap_or(PathRef {
@@ -488,16 +545,28 @@ impl Cluster {
             }),
         });
         let from_this_repo = ks.spec.source_ref.is_some() || ks.object.is_none();
+        let resolved = match &source_root {
+            // A mapped artifact's root is the mapped directory: a leading `/` means it, and
+            // `..` cannot leave it (SecureJoin).
+            Some(mapped) => source::resolve(mapped, path_ref.value.trim_start_matches('/'))
+                .filter(|dir| dir == mapped || dir.starts_with(&format!("{mapped}/"))),
+            None => source::resolve(&self.source_root, &path_ref.value),
+        };
         let problem = if ks.spec.path.is_none() && from_this_repo && ks.parent.is_some() {
             Some(PathProblem::Absent)
         } else if path_ref.value.contains('\\') {
             Some(PathProblem::Backslash)
         } else {
-            match source::resolve(&self.source_root, &path_ref.value) {
+            match resolved {
                 None => Some(PathProblem::EscapesRoot),
                 Some(dir) => match repo.entry(&dir) {
                     Entry::Dir => {
-                        return Prepared::Render { dir, vars };
+                        let source_root = source_root.unwrap_or_else(|| self.source_root.clone());
+                        return Prepared::Render {
+                            dir,
+                            source_root,
+                            vars,
+                        };
                     }
                     Entry::File => Some(PathProblem::NotADirectory),
                     Entry::Escapes => Some(PathProblem::SymlinkEscapes),
@@ -528,10 +597,11 @@ impl Cluster {
         renderer: &Renderer<'_>,
         index: usize,
         dir: &str,
+        source_root: &str,
         vars: &Vars,
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
-        let rendered = renderer.flux_build(dir, &self.source_root, &ks.spec.transforms);
+        let rendered = renderer.flux_build(dir, source_root, &ks.spec.transforms);
         let mut objects = rendered.objects.clone();
         if !vars.is_empty() || ks.spec.substitute_always {
             for obj in &mut objects {
