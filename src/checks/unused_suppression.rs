@@ -39,9 +39,13 @@ fn run(cx: &Context) -> Vec<Finding> {
                             unused.span,
                             "suppresses nothing",
                         )
-                        .help(format!(
-                            "remove \"{written}\" from the comment: the problem it silenced is gone, or it is on another line"
-                        ))
+                        .help(if *document {
+                            format!("remove \"{written}\" from the comment: the problem it silenced is gone")
+                        } else {
+                            format!(
+                                "remove \"{written}\" from the comment: the problem it silenced is gone, or the comment is not on its line"
+                            )
+                        })
                 }
                 Why::UnknownRule { suggestion } => CHECK
                     .finding(
