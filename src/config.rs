@@ -266,16 +266,20 @@ impl Reader<'_> {
         section: &str,
     ) -> Result<&'k str, ConfigError> {
         let name = self.string(key, "a key")?;
-        allowed.iter().find(|k| **k == name).copied().ok_or_else(|| {
-            let hint = match checks::did_you_mean(name, allowed.iter().copied()) {
-                Some(m) => format!("did you mean \"{m}\"?"),
-                None => format!("expected one of: {}", allowed.join(", ")),
-            };
-            self.error(
-                key.span,
-                format!("unknown key \"{name}\" in the {section} ({hint})"),
-            )
-        })
+        allowed
+            .iter()
+            .find(|k| **k == name)
+            .copied()
+            .ok_or_else(|| {
+                let hint = match checks::did_you_mean(name, allowed.iter().copied()) {
+                    Some(m) => format!("did you mean \"{m}\"?"),
+                    None => format!("expected one of: {}", allowed.join(", ")),
+                };
+                self.error(
+                    key.span,
+                    format!("unknown key \"{name}\" in the {section} ({hint})"),
+                )
+            })
     }
 
     fn rules(&self, node: &Node) -> Result<BTreeMap<&'static str, Level>, ConfigError> {
@@ -305,10 +309,7 @@ impl Reader<'_> {
                         );
                     return Err(self.error(
                         value.span,
-                        format!(
-                            "bad level {shown} for rule \"{}\" ({hint})",
-                            check.code
-                        ),
+                        format!("bad level {shown} for rule \"{}\" ({hint})", check.code),
                     ));
                 }
             };
@@ -486,7 +487,9 @@ impl Reader<'_> {
 
 /// A rule by its exact code or name (the schema lists exactly these).
 fn rule(name: &str) -> Option<&'static Check> {
-    checks::ALL.iter().find(|c| c.code == name || c.name == name)
+    checks::ALL
+        .iter()
+        .find(|c| c.code == name || c.name == name)
 }
 
 /// A lower-case DNS subdomain (RFC 1123): Kubernetes names, namespaces and API groups.
@@ -542,7 +545,11 @@ mod tests {
         assert!(config.ignore.matches("archive/old/ks.yaml"));
         assert!(config.ignore.matches("drafts/x.yaml"));
         assert!(!config.ignore.matches("clusters/archive.yaml"));
-        assert!(config.assume.covers("monitoring.coreos.com", "ServiceMonitor"));
+        assert!(
+            config
+                .assume
+                .covers("monitoring.coreos.com", "ServiceMonitor")
+        );
         assert!(config.assume.covers("cert-manager.io", "ClusterIssuer"));
         assert!(config.assume.covers("gateway.networking.k8s.io", "Gateway"));
         assert!(!config.assume.covers("example.com", "Gateway"));
@@ -588,19 +595,36 @@ mod tests {
             error("rules:\n  FL002: off\n  missing-dependency: error\n"),
             ".fleetlint.yaml:3:3: rule \"FL002\" (missing-dependency) is already set on line 2"
         );
-        assert!(error("ignore: archive\n").starts_with(".fleetlint.yaml:1:9: `ignore` must be a list"));
+        assert!(
+            error("ignore: archive\n").starts_with(".fleetlint.yaml:1:9: `ignore` must be a list")
+        );
         assert!(error("ignore: ['a[']\n").contains("1:10: bad glob \"a[\""));
-        assert!(error("assume:\n  groups: [Monitoring]\n").contains("2:12: \"Monitoring\" is not an API group"));
+        assert!(
+            error("assume:\n  groups: [Monitoring]\n")
+                .contains("2:12: \"Monitoring\" is not an API group")
+        );
         assert!(error("assume:\n  kinds: [a/b/c]\n").contains("is not a kind"));
-        assert!(error("sources:\n  platform: testdata\n").contains("2:3: \"platform\" is not a source"));
-        assert!(error("sources:\n  a/b: no-such-dir\n").contains("2:8: no directory \"no-such-dir\""));
+        assert!(
+            error("sources:\n  platform: testdata\n").contains("2:3: \"platform\" is not a source")
+        );
+        assert!(
+            error("sources:\n  a/b: no-such-dir\n").contains("2:8: no directory \"no-such-dir\"")
+        );
         assert!(error("sources:\n  a/b: ../x\n").contains("is outside the repository root"));
         assert!(error("sources:\n  a/b: /etc\n").contains("relative to the repository root"));
-        assert!(error("variables:\n  prod:\n    1X: a\n").contains("3:5: \"1X\" is not a valid variable name"));
+        assert!(
+            error("variables:\n  prod:\n    1X: a\n")
+                .contains("3:5: \"1X\" is not a valid variable name")
+        );
         assert!(error("variables:\n  prod:\n    X:\n").contains("needs a value"));
-        assert!(error("variables:\n  prod: [a]\n").contains("2:9: the variables of a cluster must be a mapping"));
+        assert!(
+            error("variables:\n  prod: [a]\n")
+                .contains("2:9: the variables of a cluster must be a mapping")
+        );
         assert!(error("- rules\n").contains("1:1: the configuration must be a mapping"));
-        assert!(error("a: 1\n---\nb: 2\n").contains("3:1: the configuration must be one YAML document"));
+        assert!(
+            error("a: 1\n---\nb: 2\n").contains("3:1: the configuration must be one YAML document")
+        );
         assert!(error("rules: {FL001: off\n").starts_with(".fleetlint.yaml:"));
     }
 

@@ -140,7 +140,10 @@ fn selected_rules(
     config: &Config,
 ) -> Result<Vec<&'static Check>> {
     let selected: Vec<&Check> = if select.is_empty() {
-        checks::ALL.iter().filter(|c| !config.is_off(c.code)).collect()
+        checks::ALL
+            .iter()
+            .filter(|c| !config.is_off(c.code))
+            .collect()
     } else {
         select.iter().map(|s| find_rule(s)).collect::<Result<_>>()?
     };
@@ -326,7 +329,8 @@ pub fn analyze_with(
         .filter(|f| !config.ignore.matches(&f.path))
         .map(|f| (f.id, f))
         .collect();
-    let directives: Vec<suppress::Directive> = files.values().flat_map(|f| suppress::scan(f)).collect();
+    let directives: Vec<suppress::Directive> =
+        files.values().flat_map(|f| suppress::scan(f)).collect();
     // Files whose content this run checked: stale suppressions are reported only there (a
     // draft that no root reaches is not checked, so its comments are not known to be stale).
     let mut checked: HashSet<FileId> = reached.iter().map(|s| s.file).collect();

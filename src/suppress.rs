@@ -72,7 +72,9 @@ pub enum Why {
         document: bool,
     },
     /// The name is no rule.
-    UnknownRule { suggestion: Option<&'static str> },
+    UnknownRule {
+        suggestion: Option<&'static str>,
+    },
     /// FL021 itself is configured in `.fleetlint.yaml`, not suppressed inline.
     NotSuppressible,
     Malformed,
@@ -490,12 +492,12 @@ mod tests {
 
         let at = |s: &str| text.find(s).expect("in text");
         let findings = vec![
-            finding("FL008", at("kind: A")),  // document
-            finding("FL008", at("kind: B")),  // other document
-            finding("FL002", at("x\n")),      // line above
-            finding("FL001", at("y #")),      // trailing
-            finding("FL001", at("x\n")),      // not listed above "a: x"
-            finding("FL003", at("b: y")),     // listed above "a: x", not here
+            finding("FL008", at("kind: A")), // document
+            finding("FL008", at("kind: B")), // other document
+            finding("FL002", at("x\n")),     // line above
+            finding("FL001", at("y #")),     // trailing
+            finding("FL001", at("x\n")),     // not listed above "a: x"
+            finding("FL003", at("b: y")),    // listed above "a: x", not here
         ];
         let (kept, used) = apply(findings, &ds);
         let left: Vec<(&str, usize)> = kept
@@ -504,7 +506,11 @@ mod tests {
             .collect();
         assert_eq!(
             left,
-            [("FL008", at("kind: B")), ("FL001", at("x\n")), ("FL003", at("b: y"))]
+            [
+                ("FL008", at("kind: B")),
+                ("FL001", at("x\n")),
+                ("FL003", at("b: y"))
+            ]
         );
         let unused = used.unused(&ds, &|_| true, &|_| true);
         assert_eq!(unused.len(), 1);
@@ -541,7 +547,9 @@ mod tests {
         assert_eq!(
             whys,
             [
-                Why::UnknownRule { suggestion: Some("FL009") },
+                Why::UnknownRule {
+                    suggestion: Some("FL009")
+                },
                 Why::UnknownRule {
                     suggestion: Some("missing-dependency")
                 },

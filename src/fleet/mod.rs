@@ -63,6 +63,9 @@ pub struct Kustomization {
     pub not_checked: Option<(Span, String)>,
     /// A root that only groups Kustomizations found in a plain directory.
     pub is_virtual: bool,
+    /// The repository directory its source is mapped to by the configuration (`sources:`):
+    /// its `spec.path` is relative to that, not to the cluster's source root.
+    pub mapped_root: Option<String>,
 }
 
 impl Kustomization {
@@ -372,6 +375,7 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            mapped_root: None,
         }
     }
 
@@ -388,6 +392,7 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            mapped_root: None,
         }
     }
 
@@ -488,6 +493,7 @@ impl Cluster {
             let mapped = self.mapped_sources.get(&src.id()).cloned();
             if let Some(mapped) = mapped.filter(|_| exists || src.kind == "ExternalArtifact") {
                 // The configuration says where this source's content is: render it.
+                self.kustomizations[index].mapped_root = Some(mapped.clone());
                 source_root = Some(mapped);
             } else if exists || src.kind == "ExternalArtifact" {
                 let why = format!(
@@ -570,9 +576,17 @@ impl Cluster {
                     }
                     Entry::File => Some(PathProblem::NotADirectory),
                     Entry::Escapes => Some(PathProblem::SymlinkEscapes),
-                    Entry::Missing => Some(PathProblem::Missing {
-                        suggestion: closest_existing(repo, &dir),
-                    }),
+                    Entry::Missing => {
+                        // Suggested relative to the root the path is resolved against.
+                        let root = source_root.as_deref().unwrap_or(&self.source_root);
+                        let suggestion = closest_existing(repo, &dir).map(|s| {
+                            match s.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+                                Some(rel) if !root.is_empty() => rel.to_string(),
+                                _ => s,
+                            }
+                        });
+                        Some(PathProblem::Missing { suggestion })
+                    }
                 },
             }
         };
