@@ -227,7 +227,9 @@ fn directive(
     };
     let (line_start, line_end) = lines[index];
     let (entries, malformed) = parse_entries(file, hash, line_end);
-    let own_line = text[line_start..hash].trim().is_empty();
+    // A comment after a `---` separator belongs to the document that follows it.
+    let before = text[line_start..hash].trim();
+    let own_line = before.is_empty() || before == "---";
     let document = documents
         .iter()
         .find(|d| d.top as usize <= hash && hash < d.first_key.start as usize);
@@ -526,6 +528,16 @@ mod tests {
         // A rule that did not run cannot be stale.
         assert!(used.unused(&ds, &|c| c != "FL003", &|_| true).is_empty());
         assert!(used.unused(&ds, &|_| true, &|_| false).is_empty());
+    }
+
+    #[test]
+    fn a_comment_on_a_separator_covers_the_next_document() {
+        let text = "kind: A\n--- # fleetlint: ignore[FL008]\nkind: B\n";
+        let ds = scan(&file(text));
+        let b = text.find("B").expect("in text") as u32;
+        let a = text.find("A").expect("in text") as u32;
+        let scope = ds[0].scope.expect("a scope");
+        assert!(scope.contains(b) && !scope.contains(a));
     }
 
     #[test]

@@ -490,12 +490,13 @@ impl Cluster {
                 .namespace
                 .as_ref()
                 .map(|n| n.value.clone());
-            let mapped = self.mapped_sources.get(&src.id()).cloned();
-            if let Some(mapped) = mapped.filter(|_| exists || src.kind == "ExternalArtifact") {
-                // The configuration says where this source's content is: render it.
-                self.kustomizations[index].mapped_root = Some(mapped.clone());
-                source_root = Some(mapped);
-            } else if exists || src.kind == "ExternalArtifact" {
+            // A source the configuration maps to a directory is rendered from there.
+            let mapped = self
+                .mapped_sources
+                .get(&src.id())
+                .filter(|_| exists || src.kind == "ExternalArtifact")
+                .cloned();
+            if mapped.is_none() && (exists || src.kind == "ExternalArtifact") {
                 let why = format!(
                     "{} \"{}\" is not this repository, so the content of Kustomization \"{}\" is not checked",
                     src.kind,
@@ -506,10 +507,12 @@ impl Cluster {
                 if !only_crds_or_flux {
                     self.unseen.push(namespace);
                 }
-                return Prepared::Skip;
-            } else {
-                return Prepared::Skip;
             }
+            let Some(mapped) = mapped else {
+                return Prepared::Skip;
+            };
+            self.kustomizations[index].mapped_root = Some(mapped.clone());
+            source_root = Some(mapped);
         }
         let ks = &self.kustomizations[index];
         // Variables from `substituteFrom` must be known before the build.
