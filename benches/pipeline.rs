@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fleetlint::checks::{self, ClusterModel, Context};
+use fleetlint::config::Assume;
 use fleetlint::fleet::bootstrap::Bootstrap;
-use fleetlint::fleet::providers::{Assumptions, Providers};
+use fleetlint::fleet::providers::Providers;
 use fleetlint::source::{FileId, Repo};
 use fleetlint::{catalog, fleet, graph, kustomize, report};
 
@@ -131,7 +132,7 @@ fn stages(c: &mut Criterion) {
         .map(|root| {
             let cluster = fleet::build(&renderer, root);
             let graph = graph::Graph::build(&cluster);
-            let providers = Providers::build(&cluster, &bootstrap, &Assumptions::default());
+            let providers = Providers::build(&cluster, &bootstrap, &Assume::default());
             ClusterModel {
                 cluster,
                 graph,
@@ -139,11 +140,14 @@ fn stages(c: &mut Criterion) {
             }
         })
         .collect();
+    let assume = Assume::default();
     let cx = Context {
         clusters: &models,
         orphans: &[],
         catalog: &catalog,
         bootstrap: &bootstrap,
+        assume: &assume,
+        unused_suppressions: &[],
     };
     c.bench_function("checks (all rules)", |b| {
         b.iter(|| {
@@ -152,13 +156,13 @@ fn stages(c: &mut Criterion) {
         })
     });
 
-    let analysis = fleetlint::analyze(None, &[dir.clone()], &rules).expect("lints");
+    let analysis = fleetlint::analyze(None, std::slice::from_ref(&dir), &rules).expect("lints");
     c.bench_function("report (json)", |b| {
         b.iter(|| report::json::render(&analysis.repo, &analysis.clusters, &analysis.findings))
     });
     c.bench_function("whole run", |b| {
         b.iter(|| {
-            fleetlint::analyze(None, &[dir.clone()], &rules)
+            fleetlint::analyze(None, std::slice::from_ref(&dir), &rules)
                 .expect("lints")
                 .findings
                 .len()

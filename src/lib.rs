@@ -9,14 +9,16 @@
 pub mod catalog;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod finding;
 pub mod fleet;
 pub mod graph;
 pub mod kustomize;
 pub mod report;
 pub mod source;
+pub mod suppress;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,7 @@ use rayon::prelude::*;
 
 use checks::{Check, ClusterModel, Context};
 use cli::{Cli, Color, Command, FailOn, Format};
+use config::Config;
 use finding::{Finding, Severity};
 use report::ClusterSummary;
 use source::{FileId, Repo};
@@ -100,13 +103,15 @@ fn run_cli(cli: Cli) -> Result<u8> {
         }
         None => {}
     }
-    let rules = selected_rules(&cli.select, &cli.ignore)?;
     let targets = if cli.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         cli.paths.clone()
     };
-    let analysis = analyze(cli.root.as_deref(), &targets, &rules)?;
+    let root = find_root(cli.root.as_deref(), &targets)?;
+    let config = Config::load(&root, cli.config.as_deref())?;
+    let rules = selected_rules(&cli.select, &cli.ignore, &config)?;
+    let analysis = analyze_with(&root, &targets, &rules, &config)?;
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
@@ -161,9 +166,18 @@ fn find_rule(name: &str) -> Result<&'static Check> {
     })
 }
 
-fn selected_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static Check>> {
+/// The rules a run uses: `--select` when given (flags win over the configuration), else every
+/// rule the configuration does not turn off; minus `--ignore`.
+fn selected_rules(
+    select: &[String],
+    ignore: &[String],
+    config: &Config,
+) -> Result<Vec<&'static Check>> {
     let selected: Vec<&Check> = if select.is_empty() {
-        checks::ALL.iter().collect()
+        checks::ALL
+            .iter()
+            .filter(|c| !config.is_off(c.code))
+            .collect()
     } else {
         select.iter().map(|s| find_rule(s)).collect::<Result<_>>()?
     };
@@ -247,10 +261,36 @@ fn drop_subtrees(clusters: Vec<ClusterModel>) -> Vec<ClusterModel> {
         .collect()
 }
 
-/// Lints the clusters under `targets` with the given rules.
+/// A base shared by several Kustomizations or clusters reports its problem once; findings
+/// and labels without a place in a file are dropped.
+fn dedupe(mut findings: Vec<Finding>) -> Vec<Finding> {
+    let mut seen = HashSet::new();
+    findings.retain(|f| {
+        f.primary.span.file != FileId::DETACHED
+            && seen.insert((f.code, f.primary.span, f.message.clone()))
+    });
+    for f in &mut findings {
+        f.labels.retain(|l| l.span.file != FileId::DETACHED);
+    }
+    findings
+}
+
+/// Lints the clusters under `targets` with the given rules and no configuration file.
 pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Result<Analysis> {
     let root = find_root(root, targets)?;
-    let repo = Repo::open(&root).with_context(|| format!("cannot open {}", root.display()))?;
+    analyze_with(&root, targets, rules, &Config::default())
+}
+
+/// Lints the clusters under `targets` of the repository at `root` with the given rules and
+/// configuration. The engine, not the checks, applies the configuration: ignored paths,
+/// inline suppressions (and the unused ones, for FL021), then severity overrides.
+pub fn analyze_with(
+    root: &Path,
+    targets: &[PathBuf],
+    rules: &[&Check],
+    config: &Config,
+) -> Result<Analysis> {
+    let repo = Repo::open(root).with_context(|| format!("cannot open {}", root.display()))?;
     let mut relative = Vec::new();
     for target in targets {
         let full = canonical_dir(target)?;
@@ -272,14 +312,18 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
     timings.discover = started.elapsed();
     let started = std::time::Instant::now();
     let bootstrap = fleet::bootstrap::find(&repo);
-    let assumptions = fleet::providers::Assumptions::default();
     let clusters: Vec<ClusterModel> = discovery
         .roots
         .par_iter()
         .map(|root| {
-            let cluster = fleet::build(&renderer, root);
+            let options = fleet::Options {
+                sources: config.sources.clone(),
+                variables: config.variables_of(&root.name),
+            };
+            let cluster = fleet::build_with(&renderer, root, &options);
             let graph = graph::Graph::build(&cluster);
-            let providers = fleet::providers::Providers::build(&cluster, &bootstrap, &assumptions);
+            let providers =
+                fleet::providers::Providers::build(&cluster, &bootstrap, &config.assume);
             ClusterModel {
                 cluster,
                 graph,
@@ -304,29 +348,59 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
             applied.chain(defined).collect::<Vec<_>>()
         })
         .collect();
+    let ignored = |file: FileId| config.ignore.matches(&repo.file(file).path);
     let mut orphans: Vec<_> = discovery
         .flux_objects
         .iter()
-        .filter(|o| !reached.contains(&o.origin))
+        .filter(|o| !reached.contains(&o.origin) && !ignored(o.origin.file))
         .cloned()
         .collect();
     orphans.sort_by_key(|o| (repo.file(o.origin.file).path.clone(), o.origin.start));
 
-    let cx = Context {
+    // FL021 reads what the engine learns from the other rules' findings, so it runs last.
+    let (last, first): (Vec<&Check>, Vec<&Check>) = rules
+        .iter()
+        .partition(|c| c.code == checks::UNUSED_SUPPRESSION.code);
+    let mut cx = Context {
         clusters: &clusters,
         orphans: &orphans,
         catalog: &catalog,
         bootstrap: &bootstrap,
+        assume: &config.assume,
+        unused_suppressions: &[],
     };
-    let mut findings: Vec<Finding> = rules.iter().flat_map(|check| (check.run)(&cx)).collect();
-    // A base shared by several Kustomizations or clusters reports its problem once.
-    let mut seen = HashSet::new();
-    findings.retain(|f| {
-        f.primary.span.file != FileId::DETACHED
-            && seen.insert((f.code, f.primary.span, f.message.clone()))
-    });
+    let mut findings = dedupe(first.iter().flat_map(|check| (check.run)(&cx)).collect());
+    findings.retain(|f| !ignored(f.primary.span.file));
+
+    let files: BTreeMap<FileId, std::sync::Arc<source::SourceFile>> = repo
+        .files()
+        .into_iter()
+        .filter(|f| !config.ignore.matches(&f.path))
+        .map(|f| (f.id, f))
+        .collect();
+    let directives: Vec<suppress::Directive> =
+        files.values().flat_map(|f| suppress::scan(f)).collect();
+    // Files whose content this run checked: stale suppressions are reported only there (a
+    // draft that no root reaches is not checked, so its comments are not known to be stale).
+    let mut checked: HashSet<FileId> = reached.iter().map(|s| s.file).collect();
+    checked.extend(findings.iter().map(|f| f.primary.span.file));
+    checked.extend(
+        files
+            .values()
+            .filter(|f| source::is_kustomization_name(&f.path))
+            .map(|f| f.id),
+    );
+    let (kept, used) = suppress::apply(findings, &directives);
+    findings = kept;
+    if !last.is_empty() {
+        let ran = |code: &str| first.iter().any(|c| c.code == code);
+        let unused = used.unused(&directives, &ran, &|file| checked.contains(&file));
+        cx.unused_suppressions = &unused;
+        findings.extend(last.iter().flat_map(|check| (check.run)(&cx)));
+    }
+
     for f in &mut findings {
-        f.labels.retain(|l| l.span.file != FileId::DETACHED);
+        f.severity = config.severity(f.code, f.severity);
     }
     findings.sort_by_cached_key(|f| {
         (

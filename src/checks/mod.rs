@@ -16,6 +16,9 @@ mod unknown_kind;
 mod unwaited_provider;
 
 use crate::catalog::Catalog;
+mod unused_suppression;
+
+use crate::config::Assume;
 use crate::finding::{Finding, Label, Severity};
 use crate::fleet::Cluster;
 use crate::fleet::bootstrap::Bootstrap;
@@ -23,6 +26,10 @@ use crate::fleet::providers::Providers;
 use crate::graph::Graph;
 use crate::kustomize::Object;
 use crate::source::Span;
+use crate::suppress::Unused;
+
+/// FL021, which words what the engine found about suppressions: it runs after the others.
+pub use unused_suppression::CHECK as UNUSED_SUPPRESSION;
 
 /// A cluster with its dependency graph.
 pub struct ClusterModel {
@@ -39,6 +46,11 @@ pub struct Context<'a> {
     pub catalog: &'a Catalog,
     /// CRDs and namespaces installed before Flux (helmfile bootstraps).
     pub bootstrap: &'a Bootstrap,
+    /// CRDs the configuration says are installed outside the repository (`assume:`).
+    pub assume: &'a Assume,
+    /// Suppressions that matched no finding, computed by the engine once the other checks
+    /// ran (empty while they run).
+    pub unused_suppressions: &'a [Unused],
 }
 
 /// A rule: stable code and name, default severity, docs, and the function that runs it.
@@ -89,6 +101,7 @@ pub const ALL: &[Check] = &[
     namespace_ordering::CHECK,
     invalid_yaml::CHECK,
     not_checked::CHECK,
+    unused_suppression::CHECK,
 ];
 
 /// A rule by code (`FL001`) or name (`dependency-cycle`), case-insensitively.

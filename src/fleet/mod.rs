@@ -34,6 +34,18 @@ pub enum PathProblem {
     SymlinkEscapes,
 }
 
+/// What the configuration adds to a cluster build (`.fleetlint.yaml`).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Flux sources that are not this repository (`namespace/name`), mapped to a directory of
+    /// the repository holding their content: Kustomizations of such a source are rendered from
+    /// there (their `spec.path` is relative to it) instead of being left unchecked.
+    pub sources: BTreeMap<String, String>,
+    /// Post-build variables Flux gets from outside the repository in this cluster (a
+    /// `cluster-settings` ConfigMap made at bootstrap, say).
+    pub variables: BTreeMap<String, String>,
+}
+
 /// A Flux Kustomization in a cluster.
 #[derive(Debug, Clone)]
 pub struct Kustomization {
@@ -53,6 +65,9 @@ pub struct Kustomization {
     pub not_checked: Option<(Span, String)>,
     /// A root that only groups Kustomizations found in a plain directory.
     pub is_virtual: bool,
+    /// The repository directory its source is mapped to by the configuration (`sources:`):
+    /// its `spec.path` is relative to that, not to the cluster's source root.
+    pub mapped_root: Option<String>,
 }
 
 impl Kustomization {
@@ -118,6 +133,12 @@ pub struct Cluster {
     /// GitRepository, or a FluxInstance), so it describes the whole cluster. Otherwise the
     /// bootstrap happened elsewhere and may have created namespaces fleetlint cannot see.
     pub self_contained: bool,
+    /// Variables the configuration gives for objects made outside the repository: they stand
+    /// in, at the lowest precedence, for `substituteFrom` entries that name a ConfigMap or
+    /// Secret not in the repository, and fill values that are unknown offline (encrypted).
+    pub outside_variables: BTreeMap<String, String>,
+    /// Sources mapped to a repository directory by the configuration.
+    mapped_sources: BTreeMap<String, String>,
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
@@ -189,6 +210,11 @@ impl Cluster {
 
 /// Builds one cluster from its root, to a fixed point.
 pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
+    build_with(renderer, root, &Options::default())
+}
+
+/// Builds one cluster from its root with what the configuration adds.
+pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cluster {
     let mut cluster = Cluster {
         name: root.name.clone(),
         path: root.path.clone(),
@@ -207,6 +233,8 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
                     ..
                 }
             ),
+        outside_variables: options.variables.clone(),
+        mapped_sources: options.sources.clone(),
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
@@ -290,8 +318,12 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
     let mut deferred = HashSet::new();
     while let Some(index) = queue.pop_front() {
         match cluster.prepare(renderer.repo(), index) {
-            Prepared::Render { dir, vars } => {
-                let found = cluster.render(renderer, index, &dir, &vars);
+            Prepared::Render {
+                dir,
+                source_root,
+                vars,
+            } => {
+                let found = cluster.render(renderer, index, &dir, &source_root, &vars);
                 queue.extend(found);
             }
             Prepared::Wait if !queue.is_empty() && deferred.insert(index) => {
@@ -299,10 +331,13 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
             }
             Prepared::Wait => {
                 // Its inputs never appeared: render what can be rendered without them.
-                if let Prepared::Render { dir, vars } =
-                    cluster.prepare_final(renderer.repo(), index)
+                if let Prepared::Render {
+                    dir,
+                    source_root,
+                    vars,
+                } = cluster.prepare_final(renderer.repo(), index)
                 {
-                    let found = cluster.render(renderer, index, &dir, &vars);
+                    let found = cluster.render(renderer, index, &dir, &source_root, &vars);
                     queue.extend(found);
                 }
             }
@@ -333,6 +368,8 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
 enum Prepared {
     Render {
         dir: String,
+        /// The directory its source's content is in: what `spec.path` is relative to.
+        source_root: String,
         vars: Vars,
     },
     /// Its source or substitution inputs have not been seen yet.
@@ -359,6 +396,7 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            mapped_root: None,
         }
     }
 
@@ -375,6 +413,7 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            mapped_root: None,
         }
     }
 
@@ -433,6 +472,8 @@ impl Cluster {
         if ks.is_virtual {
             return Prepared::Skip;
         }
+        // `Some` when the source is mapped to a directory by the configuration.
+        let mut source_root: Option<String> = None;
         if let Some(src) = ks.spec.source_ref.clone()
             && !self.is_own(&src)
         {
@@ -470,7 +511,13 @@ impl Cluster {
                 .namespace
                 .as_ref()
                 .map(|n| n.value.clone());
-            if exists || src.kind == "ExternalArtifact" {
+            // A source the configuration maps to a directory is rendered from there.
+            let mapped = self
+                .mapped_sources
+                .get(&src.id())
+                .filter(|_| exists || src.kind == "ExternalArtifact")
+                .cloned();
+            if mapped.is_none() && (exists || src.kind == "ExternalArtifact") {
                 let why = format!(
                     "{} \"{}\" is not this repository, so the content of Kustomization \"{}\" is not checked",
                     src.kind,
@@ -482,10 +529,16 @@ impl Cluster {
                     self.unseen.push(namespace);
                 }
             }
-            return Prepared::Skip;
+            let Some(mapped) = mapped else {
+                return Prepared::Skip;
+            };
+            self.kustomizations[index].mapped_root = Some(mapped.clone());
+            source_root = Some(mapped);
         }
+        let ks = &self.kustomizations[index];
         // Variables from `substituteFrom` must be known before the build.
         let mut vars = Vars::default();
+        let mut from_outside = false;
         for from in &ks.spec.substitute_from {
             match self.lookup_applied(&from.kind, &ks.namespace, &from.name) {
                 Some(obj) => {
@@ -494,10 +547,23 @@ impl Cluster {
                     }
                 }
                 None if !last_chance && !from.optional => return Prepared::Wait,
-                None => {}
+                // Not in the repository: made outside it, where the configuration's
+                // variables come from.
+                None => from_outside = true,
             }
         }
         for (key, value) in &ks.spec.substitute {
+            vars.values.insert(key.clone(), Some(value.clone()));
+        }
+        // The configuration's variables come last: they never override a value from the
+        // repository, and a Kustomization that takes nothing from outside gets none (adding
+        // variables would switch on a substitution Flux does not run, FLUX-SEMANTICS §2.9).
+        for (key, value) in &self.outside_variables {
+            match vars.values.get(key) {
+                None if from_outside => {}
+                Some(None) => {}
+                _ => continue,
+            }
             vars.values.insert(key.clone(), Some(value.clone()));
         }
         let path_ref = ks.spec.path.clone().unwrap_or(PathRef {
@@ -509,22 +575,42 @@ impl Cluster {
             }),
         });
         let from_this_repo = ks.spec.source_ref.is_some() || ks.object.is_none();
+        let resolved = match &source_root {
+            // A mapped artifact's root is the mapped directory: a leading `/` means it, and
+            // `..` cannot leave it (SecureJoin).
+            Some(mapped) => source::resolve(mapped, path_ref.value.trim_start_matches('/'))
+                .filter(|dir| dir == mapped || dir.starts_with(&format!("{mapped}/"))),
+            None => source::resolve(&self.source_root, &path_ref.value),
+        };
         let problem = if ks.spec.path.is_none() && from_this_repo && ks.parent.is_some() {
             Some(PathProblem::Absent)
         } else if path_ref.value.contains('\\') {
             Some(PathProblem::Backslash)
         } else {
-            match source::resolve(&self.source_root, &path_ref.value) {
+            match resolved {
                 None => Some(PathProblem::EscapesRoot),
                 Some(dir) => match repo.entry(&dir) {
                     Entry::Dir => {
-                        return Prepared::Render { dir, vars };
+                        let source_root = source_root.unwrap_or_else(|| self.source_root.clone());
+                        return Prepared::Render {
+                            dir,
+                            source_root,
+                            vars,
+                        };
                     }
                     Entry::File => Some(PathProblem::NotADirectory),
                     Entry::Escapes => Some(PathProblem::SymlinkEscapes),
-                    Entry::Missing => Some(PathProblem::Missing {
-                        suggestion: closest_existing(repo, &dir),
-                    }),
+                    Entry::Missing => {
+                        // Suggested relative to the root the path is resolved against.
+                        let root = source_root.as_deref().unwrap_or(&self.source_root);
+                        let suggestion = closest_existing(repo, &dir).map(|s| {
+                            match s.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+                                Some(rel) if !root.is_empty() => rel.to_string(),
+                                _ => s,
+                            }
+                        });
+                        Some(PathProblem::Missing { suggestion })
+                    }
                 },
             }
         };
@@ -549,10 +635,11 @@ impl Cluster {
         renderer: &Renderer<'_>,
         index: usize,
         dir: &str,
+        source_root: &str,
         vars: &Vars,
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
-        let rendered = renderer.flux_build(dir, &self.source_root, &ks.spec.transforms);
+        let rendered = renderer.flux_build(dir, source_root, &ks.spec.transforms);
         let mut objects = rendered.objects.clone();
         if !vars.is_empty() || ks.spec.substitute_always {
             for obj in &mut objects {

@@ -8,6 +8,7 @@ use super::Cluster;
 use super::bootstrap::Bootstrap;
 use crate::catalog::Catalog;
 use crate::catalog::providers::{self, Delivery, Installs};
+use crate::config::Assume;
 use crate::kustomize::{EntryKind, Object, Problem};
 use crate::source::{Node, Span};
 
@@ -78,8 +79,8 @@ pub struct Providers {
     pub not_installing: Vec<NotInstalling>,
     /// Groups present for reasons outside the cluster's Kustomizations.
     pub assumed: BTreeMap<String, Assumed>,
-    /// Kinds assumed by the configuration (`assume: {kinds}`), as `group/Kind` or `Kind`.
-    pub assumed_kinds: Vec<String>,
+    /// What the configuration assumes (`assume:`).
+    pub assume: Assume,
     /// HelmReleases of charts the catalogue does not know: (chart, release index).
     pub uncatalogued: Vec<(String, usize)>,
     /// Content that was not rendered and names no catalogued chart: it may hold any CRD, so
@@ -87,15 +88,8 @@ pub struct Providers {
     pub unseen_unknown: bool,
 }
 
-/// What is assumed to be installed outside Flux, from the configuration.
-#[derive(Debug, Clone, Default)]
-pub struct Assumptions {
-    pub groups: Vec<String>,
-    pub kinds: Vec<String>,
-}
-
 impl Providers {
-    pub fn build(cluster: &Cluster, bootstrap: &Bootstrap, assumptions: &Assumptions) -> Providers {
+    pub fn build(cluster: &Cluster, bootstrap: &Bootstrap, assume: &Assume) -> Providers {
         let mut providers = Providers::default();
         for (k, obj) in cluster.applied() {
             if cluster.target_of(k).is_some() {
@@ -218,10 +212,10 @@ impl Providers {
                 .assumed
                 .insert("fluxcd.controlplane.io".into(), Assumed::Builtin);
         }
-        for group in &assumptions.groups {
+        for group in &assume.groups {
             providers.assumed.insert(group.clone(), Assumed::Config);
         }
-        providers.assumed_kinds = assumptions.kinds.clone();
+        providers.assume = assume.clone();
         for release in &bootstrap.releases {
             for group in &release.groups {
                 providers
@@ -305,11 +299,7 @@ impl Providers {
         if let Some(a) = self.assumed.get(group) {
             return Some(a.clone());
         }
-        if self
-            .assumed_kinds
-            .iter()
-            .any(|k| k == kind || *k == format!("{group}/{kind}"))
-        {
+        if self.assume.covers(group, kind) {
             return Some(Assumed::Config);
         }
         if let Some(r) = bootstrap.provides(group, kind) {

@@ -140,6 +140,14 @@ impl Repo {
             .sum()
     }
 
+    /// Every file read so far, in the order they were read.
+    pub fn files(&self) -> Vec<Arc<SourceFile>> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<Arc<SourceFile>> = files.values().cloned().collect();
+        all.sort_by_key(|f| f.id);
+        all
+    }
+
     pub fn file_count(&self) -> usize {
         self.files.read().unwrap_or_else(|e| e.into_inner()).len()
     }
