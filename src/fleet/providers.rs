@@ -127,26 +127,13 @@ impl Providers {
                     .push((providers::chart_name(&chart).to_string(), i));
                 continue;
             };
+            let chart = entry.chart.clone();
             if entry.before_flux {
-                for group in &entry.groups {
-                    providers.assumed.insert(
-                        group.clone(),
-                        Assumed::BeforeFlux {
-                            chart: entry.chart.clone(),
-                        },
-                    );
-                }
+                providers.assume_groups(&entry.groups, Assumed::BeforeFlux { chart });
                 continue;
             }
             if !entry.verified {
-                for group in &entry.groups {
-                    providers
-                        .assumed
-                        .entry(group.clone())
-                        .or_insert(Assumed::Unverified {
-                            chart: entry.chart.clone(),
-                        });
-                }
+                providers.assume_groups(&entry.groups, Assumed::Unverified { chart });
                 continue;
             }
             let spec = hr.object.body.get("spec");
@@ -156,14 +143,7 @@ impl Providers {
             match entry.installs(values, install_crds) {
                 // Values from ConfigMaps are unknown offline: they might switch CRDs on.
                 Installs::No(_) if from_elsewhere && install_crds != Some("Skip") => {
-                    for group in &entry.groups {
-                        providers
-                            .assumed
-                            .entry(group.clone())
-                            .or_insert(Assumed::Unverified {
-                                chart: entry.chart.clone(),
-                            });
-                    }
+                    providers.assume_groups(&entry.groups, Assumed::Unverified { chart });
                 }
                 Installs::No(why) => {
                     for group in &entry.groups {
@@ -228,6 +208,15 @@ impl Providers {
             }
         }
         providers
+    }
+
+    /// Marks groups as present for a reason outside the cluster (the first reason stays).
+    fn assume_groups(&mut self, groups: &[String], why: Assumed) {
+        for group in groups {
+            self.assumed
+                .entry(group.clone())
+                .or_insert_with(|| why.clone());
+        }
     }
 
     /// Providers for content that was not rendered: foreign sources and remote resources are
