@@ -24,7 +24,8 @@ use anyhow::{Context as _, Result, bail};
 use rayon::prelude::*;
 
 use checks::{Check, ClusterModel, Context};
-use cli::{Cli, Color, Command, FailOn, Format};
+use clap::CommandFactory;
+use cli::{Cli, Color, Command, FailOn, Format, GraphFormat, Target, TreeFormat};
 use finding::{Finding, Severity};
 use report::ClusterSummary;
 use source::{FileId, Repo};
@@ -71,6 +72,39 @@ fn run_cli(cli: Cli) -> Result<u8> {
             print(check.docs);
             return Ok(EXIT_CLEAN);
         }
+        Some(Command::Graph(args)) => {
+            let fleet = load_target(&args.target)?;
+            let model = pick_cluster(&fleet, args.target.cluster.as_deref())?;
+            let view = report::graph::View::build(&fleet.repo, model);
+            print(&match args.format {
+                GraphFormat::Mermaid => report::graph::mermaid(&view),
+                GraphFormat::Dot => report::graph::dot(&view),
+                GraphFormat::Json => report::graph::json(&view),
+            });
+            return Ok(EXIT_CLEAN);
+        }
+        Some(Command::Tree(args)) => {
+            let fleet = load_target(&args.target)?;
+            let models: Vec<&ClusterModel> = match args.target.cluster.as_deref() {
+                Some(name) => vec![pick_cluster(&fleet, Some(name))?],
+                None => fleet.clusters.iter().collect(),
+            };
+            let options = report::tree::Options {
+                compact: args.compact,
+            };
+            print(&match (args.format, args.objects) {
+                (TreeFormat::Json, _) => report::tree::json(&fleet.repo, &models, options),
+                (TreeFormat::Text, true) => report::tree::objects(&models, options),
+                (TreeFormat::Text, false) => report::tree::text(&models, options),
+            });
+            return Ok(EXIT_CLEAN);
+        }
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "fleetlint", &mut out);
+            print(&String::from_utf8_lossy(&out));
+            return Ok(EXIT_CLEAN);
+        }
         None => {}
     }
     let rules = selected_rules(&cli.select, &cli.ignore)?;
@@ -95,6 +129,8 @@ fn run_cli(cli: Cli) -> Result<u8> {
         Format::Json => {
             report::json::render(&analysis.repo, &analysis.clusters, &analysis.findings)
         }
+        Format::Sarif => report::sarif::render(&analysis.repo, &analysis.findings),
+        Format::Github => report::github::render(&analysis.repo, &analysis.findings),
     };
     print(&text);
     let threshold = match cli.fail_on {
@@ -213,8 +249,16 @@ fn drop_subtrees(clusters: Vec<ClusterModel>) -> Vec<ClusterModel> {
         .collect()
 }
 
-/// Lints the clusters under `targets` with the given rules.
-pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Result<Analysis> {
+/// The clusters under some targets, built and ordered, before any rule runs.
+pub struct Fleet {
+    pub repo: Repo,
+    pub clusters: Vec<ClusterModel>,
+    /// Flux objects found under the targets that no root reaches, in file order.
+    pub orphans: Vec<kustomize::Object>,
+}
+
+/// Builds every cluster under `targets`: discovery, rendering to a fixed point, graphs.
+pub fn load(root: Option<&Path>, targets: &[PathBuf]) -> Result<Fleet> {
     let root = find_root(root, targets)?;
     let repo = Repo::open(&root).with_context(|| format!("cannot open {}", root.display()))?;
     let mut relative = Vec::new();
@@ -264,7 +308,20 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         .cloned()
         .collect();
     orphans.sort_by_key(|o| (repo.file(o.origin.file).path.clone(), o.origin.start));
+    Ok(Fleet {
+        repo,
+        clusters,
+        orphans,
+    })
+}
 
+/// Lints the clusters under `targets` with the given rules.
+pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Result<Analysis> {
+    let Fleet {
+        repo,
+        clusters,
+        orphans,
+    } = load(root, targets)?;
     let cx = Context {
         clusters: &clusters,
         orphans: &orphans,
@@ -307,4 +364,41 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         clusters: summaries,
         findings,
     })
+}
+
+/// Loads the clusters a `graph` or `tree` command shows.
+fn load_target(target: &Target) -> Result<Fleet> {
+    let path = target.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    load(target.root.as_deref(), &[path])
+}
+
+/// The one cluster a view shows: the one named, else the only one.
+fn pick_cluster<'a>(fleet: &'a Fleet, name: Option<&str>) -> Result<&'a ClusterModel> {
+    let names = || {
+        fleet
+            .clusters
+            .iter()
+            .map(|m| m.cluster.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (name, fleet.clusters.as_slice()) {
+        (None, [only]) => Ok(only),
+        (None, []) => bail!("no cluster found"),
+        (None, _) => bail!(
+            "{} clusters found ({}): pick one with --cluster NAME or give a cluster directory",
+            fleet.clusters.len(),
+            names()
+        ),
+        (Some(name), models) => models
+            .iter()
+            .find(|m| m.cluster.name == name)
+            .with_context(|| {
+                let hint =
+                    checks::did_you_mean(name, models.iter().map(|m| m.cluster.name.as_str()))
+                        .map(|m| format!(" (did you mean \"{m}\"?)"))
+                        .unwrap_or_default();
+                format!("no cluster \"{name}\"{hint}; clusters found: {}", names())
+            }),
+    }
 }
