@@ -153,7 +153,9 @@ pub struct TreeArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Reports with source snippets, then a summary line
     Human,
+    /// The JSON contract, version 1
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
     Sarif,
@@ -167,12 +169,15 @@ pub enum GraphFormat {
     Mermaid,
     /// Graphviz DOT
     Dot,
+    /// Nodes and edges
     Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TreeFormat {
+    /// The tree drawn as `flux tree` draws it
     Text,
+    /// Every Kustomization with its inventory
     Json,
 }
 

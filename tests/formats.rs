@@ -85,17 +85,27 @@ fn validate_sarif(text: &str) -> Value {
     // serde-sarif keeps every property the standard defines and drops the rest: a property
     // that does not survive the round trip is not SARIF (a typo, a wrong nesting or type).
     let round_trip = serde_json::to_value(&typed).expect("serialise SARIF");
-    assert_eq!(round_trip, value, "the log has properties SARIF does not define");
+    assert_eq!(
+        round_trip, value,
+        "the log has properties SARIF does not define"
+    );
 
     assert_eq!(value["version"], "2.1.0");
-    assert!(value["$schema"].as_str().is_some_and(|s| s.contains("sarif-2.1.0")));
+    assert!(
+        value["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("sarif-2.1.0"))
+    );
     let runs = value["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "fleetlint");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(driver["informationUri"], "https://github.com/fleetlint/fleetlint");
+    assert_eq!(
+        driver["informationUri"],
+        "https://github.com/fleetlint/fleetlint"
+    );
     assert_eq!(run["columnKind"], "unicodeCodePoints");
 
     let rules = driver["rules"].as_array().expect("rules");
@@ -113,14 +123,16 @@ fn validate_sarif(text: &str) -> Value {
         );
         assert_eq!(rule["help"]["markdown"], check.docs);
         let level = rule["defaultConfiguration"]["level"].clone();
-        serde_json::from_value::<serde_sarif::sarif::ResultLevel>(level)
-            .expect("a SARIF level");
+        serde_json::from_value::<serde_sarif::sarif::ResultLevel>(level).expect("a SARIF level");
     }
 
     let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
         .as_str()
         .expect("%SRCROOT% is bound");
-    assert!(base.starts_with("file:///") && base.ends_with('/'), "{base}");
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
     let base_dir = PathBuf::from(decode(base.trim_start_matches("file://")));
     for result in run["results"].as_array().expect("results") {
         let rule_id = result["ruleId"].as_str().expect("ruleId");
@@ -128,7 +140,12 @@ fn validate_sarif(text: &str) -> Value {
         assert_eq!(rules[index]["id"], rule_id);
         serde_json::from_value::<serde_sarif::sarif::ResultLevel>(result["level"].clone())
             .expect("a SARIF level");
-        assert!(!result["message"]["text"].as_str().expect("message").is_empty());
+        assert!(
+            !result["message"]["text"]
+                .as_str()
+                .expect("message")
+                .is_empty()
+        );
         let locations = result["locations"].as_array().expect("locations");
         assert_eq!(locations.len(), 1, "one primary location");
         let related = result["relatedLocations"]
@@ -140,11 +157,18 @@ fn validate_sarif(text: &str) -> Value {
             assert!(ids.insert(rel["id"].as_u64().expect("a related location id")));
         }
         for loc in locations.iter().chain(&related) {
-            assert!(loc["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+            assert!(
+                loc["message"]["text"]
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty())
+            );
             let artifact = &loc["physicalLocation"]["artifactLocation"];
             assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
             let uri = artifact["uri"].as_str().expect("uri");
-            assert!(!uri.contains(':') && !uri.starts_with('/'), "relative: {uri}");
+            assert!(
+                !uri.contains(':') && !uri.starts_with('/'),
+                "relative: {uri}"
+            );
             assert!(base_dir.join(decode(uri)).is_file(), "{uri} names a file");
             let region = &loc["physicalLocation"]["region"];
             let n = |k: &str| region[k].as_u64().unwrap_or_else(|| panic!("region.{k}"));
@@ -189,7 +213,10 @@ fn sarif_snapshot() {
             .iter()
             .position(|l| *l == "            {")
             .expect("a second rule");
-    lines.splice(second..end, ["            \"<the other rules of checks::ALL>\""]);
+    lines.splice(
+        second..end,
+        ["            \"<the other rules of checks::ALL>\""],
+    );
     let text = lines.join("\n");
     insta::assert_snapshot!("sarif-FL002-fail", text);
 }
@@ -235,7 +262,10 @@ fn github_notices_for_info_findings() {
     let (_tmp, top) = checkout("FL020-not-checked/fail", None);
     let (code, stdout) = run_in(&top, &["--format", "github"]);
     assert_eq!(code, 0, "info findings do not fail the run by default");
-    assert!(stdout.lines().all(|l| l.starts_with("::notice file=")), "{stdout}");
+    assert!(
+        stdout.lines().all(|l| l.starts_with("::notice file=")),
+        "{stdout}"
+    );
     insta::assert_snapshot!("github-FL020-fail", stdout);
 }
 
@@ -271,7 +301,11 @@ fn paths_are_relative_to_the_top_of_the_git_work_tree() {
 fn sarif_validation_rejects_what_sarif_does_not_define() {
     let (_, stdout) = run_in(
         manifest_dir(),
-        &["testdata/FL002-missing-dependency/fail", "--format", "sarif"],
+        &[
+            "testdata/FL002-missing-dependency/fail",
+            "--format",
+            "sarif",
+        ],
     );
     validate_sarif(&stdout);
     for (from, to) in [

@@ -250,7 +250,7 @@ impl View {
     }
 
     /// Nodes without a parent, then each Kustomization that applies something with the nodes
-    /// it applies, in node order.
+    /// it applies.
     fn groups(&self) -> (Vec<usize>, Vec<(usize, Vec<usize>)>) {
         let roots = (0..self.nodes.len())
             .filter(|&i| self.nodes[i].parent.is_none())
@@ -261,7 +261,21 @@ impl View {
                 children.entry(parent).or_default().push(i);
             }
         }
-        (roots, children.into_iter().collect())
+        // Outer boxes first: by depth below a root, then in node order.
+        let depth = |mut i: usize| {
+            let mut d = 0;
+            while let Some(p) = self.nodes[i].parent {
+                d += 1;
+                if d > self.nodes.len() {
+                    break;
+                }
+                i = p;
+            }
+            d
+        };
+        let mut groups: Vec<(usize, Vec<usize>)> = children.into_iter().collect();
+        groups.sort_by_key(|(parent, _)| (depth(*parent), *parent));
+        (roots, groups)
     }
 }
 

@@ -373,7 +373,7 @@ pub fn json(repo: &Repo, models: &[&ClusterModel], options: Options) -> String {
                         .into_iter()
                         .filter(|o| !options.compact || is_toolkit(o))
                         .map(|o| {
-                            let at = try_locate(repo, o.origin);
+                            let at = try_locate(repo, o.name_span);
                             JsonObject {
                                 api_version: &o.api_version,
                                 kind: &o.kind,
