@@ -89,6 +89,9 @@ fn run_cli(cli: Cli) -> Result<u8> {
                 Some(name) => vec![pick_cluster(&fleet, Some(name))?],
                 None => fleet.clusters.iter().collect(),
             };
+            if models.is_empty() {
+                bail!("no cluster found");
+            }
             let options = report::tree::Options {
                 compact: args.compact,
             };

@@ -325,3 +325,30 @@ fn help_and_version() {
     insta::assert_snapshot!("help-tree", ok(&["tree", "--help"]));
     insta::assert_snapshot!("help-completions", ok(&["completions", "--help"]));
 }
+
+/// The text between the line after `start` and the line holding `end`, without its fence.
+fn readme_block(start: &str, end: &str) -> String {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let from = readme.find(start).expect("start marker");
+    let from = from + readme[from..].find('\n').expect("marker line ends") + 1;
+    let to = from + readme[from..].find(end).expect("end marker");
+    let block = &readme[from..to];
+    let body = block.split_once('\n').expect("an opening fence").1;
+    body.trim_end()
+        .strip_suffix("```")
+        .expect("a closing fence")
+        .to_string()
+}
+
+#[test]
+fn readme_shows_real_graph_and_tree_output() {
+    assert_eq!(
+        readme_block("<!-- graph-example:start", "<!-- graph-example:end"),
+        ok(&["graph", "testdata/views"])
+    );
+    assert_eq!(
+        readme_block("<!-- tree-example:start", "<!-- tree-example:end"),
+        ok(&["tree", "testdata/views", "--compact"])
+    );
+}
