@@ -26,7 +26,8 @@ use anyhow::{Context as _, Result, bail};
 use rayon::prelude::*;
 
 use checks::{Check, ClusterModel, Context};
-use cli::{Cli, Color, Command, FailOn, Format};
+use clap::CommandFactory;
+use cli::{Cli, Color, Command, FailOn, Format, GraphFormat, Target, TreeFormat};
 use config::Config;
 use finding::{Finding, Severity};
 use report::ClusterSummary;
@@ -101,6 +102,42 @@ fn run_cli(cli: Cli) -> Result<u8> {
             print(check.docs);
             return Ok(EXIT_CLEAN);
         }
+        Some(Command::Graph(args)) => {
+            let fleet = load_target(&args.target)?;
+            let model = pick_cluster(&fleet, args.target.cluster.as_deref())?;
+            let view = report::graph::View::build(&fleet.repo, model);
+            print(&match args.format {
+                GraphFormat::Mermaid => report::graph::mermaid(&view),
+                GraphFormat::Dot => report::graph::dot(&view),
+                GraphFormat::Json => report::graph::json(&view),
+            });
+            return Ok(EXIT_CLEAN);
+        }
+        Some(Command::Tree(args)) => {
+            let fleet = load_target(&args.target)?;
+            let models: Vec<&ClusterModel> = match args.target.cluster.as_deref() {
+                Some(name) => vec![pick_cluster(&fleet, Some(name))?],
+                None => fleet.clusters.iter().collect(),
+            };
+            if models.is_empty() {
+                bail!("no cluster found");
+            }
+            let options = report::tree::Options {
+                compact: args.compact,
+            };
+            print(&match (args.format, args.objects) {
+                (TreeFormat::Json, _) => report::tree::json(&fleet.repo, &models, options),
+                (TreeFormat::Text, true) => report::tree::objects(&models, options),
+                (TreeFormat::Text, false) => report::tree::text(&models, options),
+            });
+            return Ok(EXIT_CLEAN);
+        }
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "fleetlint", &mut out);
+            print(&String::from_utf8_lossy(&out));
+            return Ok(EXIT_CLEAN);
+        }
         None => {}
     }
     let targets = if cli.paths.is_empty() {
@@ -128,6 +165,8 @@ fn run_cli(cli: Cli) -> Result<u8> {
         Format::Json => {
             report::json::render(&analysis.repo, &analysis.clusters, &analysis.findings)
         }
+        Format::Sarif => report::sarif::render(&analysis.repo, &analysis.findings),
+        Format::Github => report::github::render(&analysis.repo, &analysis.findings),
     };
     print(&text);
     if cli.timings {
@@ -283,15 +322,29 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
     analyze_with(&root, targets, rules, &Config::default())
 }
 
-/// Lints the clusters under `targets` of the repository at `root` with the given rules and
-/// configuration. The engine, not the checks, applies the configuration: ignored paths,
-/// inline suppressions (and the unused ones, for FL021), then severity overrides.
-pub fn analyze_with(
-    root: &Path,
-    targets: &[PathBuf],
-    rules: &[&Check],
-    config: &Config,
-) -> Result<Analysis> {
+/// The clusters under some targets, built and ordered, before any rule runs.
+pub struct Fleet {
+    pub repo: Repo,
+    pub clusters: Vec<ClusterModel>,
+    /// Flux objects found under the targets that no root reaches, in file order.
+    pub orphans: Vec<kustomize::Object>,
+    /// CRDs and namespaces installed before Flux (helmfile bootstraps).
+    pub bootstrap: fleet::bootstrap::Bootstrap,
+    /// Where every object some cluster applies (or a root) is defined.
+    pub reached: HashSet<source::Span>,
+    pub timings: Timings,
+}
+
+/// Builds every cluster under `targets` with no configuration file: discovery, rendering to
+/// a fixed point, graphs and CRD providers.
+pub fn load(root: Option<&Path>, targets: &[PathBuf]) -> Result<Fleet> {
+    let root = find_root(root, targets)?;
+    load_with(&root, targets, &Config::default())
+}
+
+/// [`load`] for the repository at `root` with a configuration (source mappings, variables,
+/// assumed CRDs, ignored paths).
+pub fn load_with(root: &Path, targets: &[PathBuf], config: &Config) -> Result<Fleet> {
     let repo = Repo::open(root).with_context(|| format!("cannot open {}", root.display()))?;
     let mut relative = Vec::new();
     for target in targets {
@@ -333,7 +386,6 @@ pub fn analyze_with(
     // Reached: applied by some Kustomization of some cluster (duplicates included), or a root.
     let clusters = drop_subtrees(clusters);
     timings.model = started.elapsed();
-    let started = std::time::Instant::now();
     let reached: HashSet<_> = clusters
         .iter()
         .flat_map(|m| {
@@ -355,6 +407,36 @@ pub fn analyze_with(
         .collect();
     orphans.sort_by_key(|o| (repo.file(o.origin.file).path.clone(), o.origin.start));
 
+    Ok(Fleet {
+        repo,
+        clusters,
+        orphans,
+        bootstrap,
+        reached,
+        timings,
+    })
+}
+
+/// Lints the clusters under `targets` of the repository at `root` with the given rules and
+/// configuration. The engine, not the checks, applies the configuration: ignored paths,
+/// inline suppressions (and the unused ones, for FL021), then severity overrides.
+pub fn analyze_with(
+    root: &Path,
+    targets: &[PathBuf],
+    rules: &[&Check],
+    config: &Config,
+) -> Result<Analysis> {
+    let Fleet {
+        repo,
+        clusters,
+        orphans,
+        bootstrap,
+        reached,
+        mut timings,
+    } = load_with(root, targets, config)?;
+    let started = std::time::Instant::now();
+    let catalog = catalog::Catalog::new();
+    let ignored = |file: FileId| config.ignore.matches(&repo.file(file).path);
     // FL021 reads what the engine learns from the other rules' findings, so it runs last.
     let (last, first): (Vec<&Check>, Vec<&Check>) = rules
         .iter()
@@ -430,4 +512,44 @@ pub fn analyze_with(
         findings,
         timings,
     })
+}
+
+/// Loads the clusters a `graph` or `tree` command shows.
+fn load_target(target: &Target) -> Result<Fleet> {
+    let path = target.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let targets = [path];
+    let root = find_root(target.root.as_deref(), &targets)?;
+    let config = Config::load(&root, None)?;
+    load_with(&root, &targets, &config)
+}
+
+/// The one cluster a view shows: the one named, else the only one.
+fn pick_cluster<'a>(fleet: &'a Fleet, name: Option<&str>) -> Result<&'a ClusterModel> {
+    let names = || {
+        fleet
+            .clusters
+            .iter()
+            .map(|m| m.cluster.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (name, fleet.clusters.as_slice()) {
+        (None, [only]) => Ok(only),
+        (None, []) => bail!("no cluster found"),
+        (None, _) => bail!(
+            "{} clusters found ({}): pick one with --cluster NAME or give a cluster directory",
+            fleet.clusters.len(),
+            names()
+        ),
+        (Some(name), models) => models
+            .iter()
+            .find(|m| m.cluster.name == name)
+            .with_context(|| {
+                let hint =
+                    checks::did_you_mean(name, models.iter().map(|m| m.cluster.name.as_str()))
+                        .map(|m| format!(" (did you mean \"{m}\"?)"))
+                        .unwrap_or_default();
+                format!("no cluster \"{name}\"{hint}; clusters found: {}", names())
+            }),
+    }
 }
