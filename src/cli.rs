@@ -140,6 +140,11 @@ pub struct GraphArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     pub format: GraphFormat,
+
+    /// Also draw CRD-provider edges (dotted): from a Kustomization applying custom resources to
+    /// the one whose CRDs or HelmRelease provide them
+    #[arg(long)]
+    pub providers: bool,
 }
 
 #[derive(Debug, Args)]

@@ -105,7 +105,10 @@ fn run_cli(cli: Cli) -> Result<u8> {
         Some(Command::Graph(args)) => {
             let fleet = load_target(&args.target)?;
             let model = pick_cluster(&fleet, args.target.cluster.as_deref())?;
-            let view = report::graph::View::build(&fleet.repo, model);
+            let mut view = report::graph::View::build(&fleet.repo, model);
+            if args.providers {
+                view = view.with_providers(model, &provider_edges(&fleet, model));
+            }
             print(&match args.format {
                 GraphFormat::Mermaid => report::graph::mermaid(&view),
                 GraphFormat::Dot => report::graph::dot(&view),
@@ -552,4 +555,39 @@ fn pick_cluster<'a>(fleet: &'a Fleet, name: Option<&str>) -> Result<&'a ClusterM
                 format!("no cluster \"{name}\"{hint}; clusters found: {}", names())
             }),
     }
+}
+
+/// (Kustomization applying custom resources, Kustomization providing their CRDs, API group)
+/// for `fleetlint graph --providers`.
+fn provider_edges(fleet: &Fleet, model: &ClusterModel) -> Vec<(usize, usize, String)> {
+    let catalog = catalog::Catalog::new();
+    let assume = config::Assume::default();
+    let cx = Context {
+        clusters: std::slice::from_ref(model),
+        orphans: &[],
+        catalog: &catalog,
+        bootstrap: &fleet.bootstrap,
+        assume: &assume,
+        unused_suppressions: &[],
+    };
+    checks::ordering::custom_resources(&cx, model)
+        .into_iter()
+        .filter_map(|cr| {
+            match cr.status {
+                checks::ordering::CrdStatus::InPlace(Some(p))
+                | checks::ordering::CrdStatus::Unordered(p) => Some(p),
+                checks::ordering::CrdStatus::InPlace(None) => model
+                    .providers
+                    .of(cr.object.group(), &cr.object.kind)
+                    .next(),
+                _ => None,
+            }
+            // Flux's own kinds come from the root for everything: edges to it say nothing.
+            .filter(|p| {
+                p.kustomization != cr.kustomization
+                    && !fleet::providers::FLUX_GROUPS.contains(&p.group.as_str())
+            })
+            .map(|p| (cr.kustomization, p.kustomization, p.group.clone()))
+        })
+        .collect()
 }

@@ -66,3 +66,25 @@ fn the_tutorial_fleet_is_ordered() {
     let (text, codes) = lint("fleet");
     assert!(codes.is_empty(), "{text}");
 }
+
+#[test]
+fn graph_shows_provider_edges_when_asked() {
+    let run = |extra: &[&str]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("fleetlint").expect("built");
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["graph", "testdata/FL005-crd-ordering/servicemonitor"])
+            .args(extra);
+        String::from_utf8(cmd.output().expect("runs").stdout).expect("utf-8")
+    };
+    let plain = run(&[]);
+    assert!(!plain.contains("-. \""), "{plain}");
+    let mermaid = run(&["--providers"]);
+    insta::assert_snapshot!("graph-providers-mermaid", mermaid);
+    let dot = run(&["--providers", "--format", "dot"]);
+    assert!(
+        dot.contains("style=dotted, label=\"monitoring.coreos.com\""),
+        "{dot}"
+    );
+    let json = run(&["--providers", "--format", "json"]);
+    assert!(json.contains("\"kind\": \"crdProvider\""), "{json}");
+}

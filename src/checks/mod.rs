@@ -11,7 +11,7 @@ mod missing_resource;
 mod missing_source;
 mod namespace_ordering;
 mod not_checked;
-mod ordering;
+pub mod ordering;
 mod unknown_kind;
 mod unwaited_provider;
 

@@ -44,12 +44,15 @@ impl NodeKind {
 pub enum EdgeKind {
     /// `spec.dependsOn`: the source waits for the target to be ready.
     DependsOn,
+    /// The source applies custom resources whose CRDs the target provides (`--providers`).
+    Provides,
 }
 
 impl EdgeKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EdgeKind::DependsOn => "dependsOn",
+            EdgeKind::Provides => "crdProvider",
         }
     }
 }
@@ -97,6 +100,8 @@ pub struct ViewEdge {
     pub kind: EdgeKind,
     /// Part of a dependency cycle (as FL001 reports it).
     pub cycle: bool,
+    /// What a provider edge provides (API groups).
+    pub label: Option<String>,
 }
 
 /// One cluster's graph, ready to draw.
@@ -240,6 +245,7 @@ impl View {
                 to,
                 kind: EdgeKind::DependsOn,
                 cycle: on_cycle.contains(&(from, to)),
+                label: None,
             })
             .collect();
         View {
@@ -247,6 +253,44 @@ impl View {
             nodes,
             edges,
         }
+    }
+
+    /// Adds CRD-provider edges: (Kustomization needing CRDs, Kustomization providing them,
+    /// API group), as indices of `Cluster::kustomizations`.
+    pub fn with_providers(
+        mut self,
+        model: &ClusterModel,
+        provided: &[(usize, usize, String)],
+    ) -> View {
+        let find = |k: usize| {
+            let ks = &model.cluster.kustomizations[k];
+            self.nodes.iter().position(|n| {
+                n.kind == NodeKind::Kustomization
+                    && !n.missing
+                    && n.namespace == ks.namespace
+                    && n.name == ks.name
+            })
+        };
+        let mut groups: BTreeMap<(usize, usize), Vec<&str>> = BTreeMap::new();
+        for (from, to, group) in provided {
+            if let (Some(f), Some(t)) = (find(*from), find(*to)) {
+                let entry = groups.entry((f, t)).or_default();
+                if !entry.contains(&group.as_str()) {
+                    entry.push(group);
+                }
+            }
+        }
+        for ((from, to), mut names) in groups {
+            names.sort_unstable();
+            self.edges.push(ViewEdge {
+                from,
+                to,
+                kind: EdgeKind::Provides,
+                cycle: false,
+                label: Some(names.join(", ")),
+            });
+        }
+        self
     }
 
     /// Nodes without a parent, then each Kustomization that applies something with the nodes
@@ -362,8 +406,12 @@ pub fn mermaid(view: &View) -> String {
     }
     for edge in &view.edges {
         let arrow = match (edge.kind, view.nodes[edge.to].missing) {
-            (EdgeKind::DependsOn, false) => "-->",
-            (EdgeKind::DependsOn, true) => "-.->",
+            (EdgeKind::DependsOn, false) => "-->".to_string(),
+            (EdgeKind::DependsOn, true) => "-.->".to_string(),
+            (EdgeKind::Provides, _) => format!(
+                "-. \"{}\" .->",
+                mermaid_text(edge.label.as_deref().unwrap_or("CRDs"))
+            ),
         };
         out.push_str(&format!("  {} {arrow} {}\n", ids[edge.from], ids[edge.to]));
     }
@@ -465,6 +513,13 @@ pub fn dot(view: &View) -> String {
                 attrs.push("style=dashed".to_string())
             }
             EdgeKind::DependsOn => {}
+            EdgeKind::Provides => {
+                attrs.push("style=dotted".to_string());
+                attrs.push(format!(
+                    "label={}",
+                    dot_quote(edge.label.as_deref().unwrap_or("CRDs"))
+                ));
+            }
         }
         if edge.cycle {
             attrs.push(format!("color=\"{CYCLE_COLOR}\""));
@@ -514,6 +569,8 @@ struct JsonEdge {
     to: String,
     kind: &'static str,
     cycle: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
 }
 
 /// Nodes and edges as JSON (shape documented in the README).
@@ -546,6 +603,7 @@ pub fn json(view: &View) -> String {
                 to: view.nodes[e.to].id(),
                 kind: e.kind.as_str(),
                 cycle: e.cycle,
+                label: e.label.clone(),
             })
             .collect(),
     };
