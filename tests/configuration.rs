@@ -114,7 +114,7 @@ fn to_json(node: &Node) -> Json {
                 .or_else(|_| t.parse::<f64>().map(Json::from))
                 .unwrap_or_else(|_| Json::String(t.to_string())),
         },
-        Value::Scalar { text, .. } => Json::String(text.clone()),
+        Value::Scalar { text, .. } => Json::String(text.to_string()),
         Value::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
         Value::Map(entries) => Json::Object(
             entries

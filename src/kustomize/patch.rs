@@ -216,7 +216,7 @@ impl Patch {
             Value::Scalar { text, .. } => Some(Patch {
                 span: item.span,
                 path: Some(PathRef {
-                    value: text.clone(),
+                    value: text.to_string(),
                     span: item.span,
                 }),
                 inline: None,

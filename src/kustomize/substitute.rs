@@ -139,7 +139,7 @@ fn substitute_node(node: &mut Node, vars: &Vars) {
     match &mut node.value {
         Value::Scalar { text, .. } => {
             if text.contains("${") {
-                *text = vars.substitute(text).text;
+                *text = vars.substitute(text).text.into();
             }
         }
         Value::Seq(items) => items.iter_mut().for_each(|n| substitute_node(n, vars)),

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use super::{FileId, Span};
@@ -27,8 +28,10 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A scalar as written; `plain` scalars may be null or booleans, quoted ones are strings.
+    /// Most scalars are short, and a `CompactString` keeps up to 24 bytes inline: no
+    /// allocation for them, which is much of the cost of building a tree.
     Scalar {
-        text: String,
+        text: CompactString,
         plain: bool,
     },
     Seq(Vec<Node>),
@@ -127,7 +130,7 @@ impl Node {
         self.path(keys)?.as_str()
     }
 
-    pub fn scalar(text: impl Into<String>, span: Span) -> Node {
+    pub fn scalar(text: impl Into<CompactString>, span: Span) -> Node {
         Node {
             span,
             value: Value::Scalar {
@@ -318,7 +321,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 let node = Node {
                     span: span(start, end),
                     value: Value::Scalar {
-                        text: text.into_owned(),
+                        text: CompactString::from(text),
                         plain: style == ScalarStyle::Plain,
                     },
                 };
