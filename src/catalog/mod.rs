@@ -1,6 +1,7 @@
 //! What fleetlint knows without reading the repository: built-in Kubernetes kinds.
 
 pub mod builtin;
+pub mod flux_fields;
 
 use builtin::{BUILTIN_KINDS, BuiltinKind};
 

@@ -49,6 +49,8 @@ pub struct SubstituteFrom {
     pub name: String,
     pub optional: bool,
     pub span: Span,
+    /// The span of the `name` value.
+    pub name_span: Span,
 }
 
 /// A Flux Kustomization as the cluster will see it (after the parent's transforms).
@@ -110,11 +112,13 @@ impl KustomizationSpec {
             .unwrap_or_default()
             .iter()
             .filter_map(|n| {
+                let name = n.get("name")?;
                 Some(SubstituteFrom {
                     kind: n.str_at(&["kind"]).unwrap_or("ConfigMap").to_string(),
-                    name: n.str_at(&["name"])?.to_string(),
+                    name: name.as_str()?.to_string(),
                     optional: n.get("optional").and_then(Node::as_bool).unwrap_or(false),
                     span: n.span,
+                    name_span: name.span,
                 })
             })
             .collect();

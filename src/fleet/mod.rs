@@ -5,10 +5,11 @@
 pub mod discover;
 pub mod flux;
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use crate::kustomize::substitute::{self, Vars};
-use crate::kustomize::{EntryKind, Object, PathRef, Problem, Renderer};
+use crate::kustomize::{EntryKind, Object, PathRef, Problem, Rendered, Renderer};
 use crate::source::{self, Entry, FileId, Repo, Span};
 
 pub use discover::{Root, RootSource};
@@ -51,6 +52,30 @@ pub struct Kustomization {
     pub not_checked: Option<(Span, String)>,
     /// A root that only groups Kustomizations found in a plain directory.
     pub is_virtual: bool,
+    /// Post-build substitution, when it ran on the output.
+    pub substitution: Option<Substitution>,
+}
+
+/// What post-build substitution had to work with (FLUX-SEMANTICS §2.9).
+#[derive(Debug, Clone)]
+pub struct Substitution {
+    /// The variables, from `substitute` and `substituteFrom` (a `None` value is unknown offline).
+    pub vars: Vars,
+    /// Every `substituteFrom` source was found with its keys (or is optional and absent), so a
+    /// variable missing from `vars` is certainly unset.
+    pub complete: bool,
+    /// The output before substitution.
+    pub input: Arc<Rendered>,
+}
+
+/// What provides a `substituteFrom` ConfigMap or Secret.
+#[derive(Debug, Clone, Copy)]
+pub enum VarSource<'a> {
+    /// The ConfigMap or Secret itself.
+    Object(&'a Object),
+    /// An object that creates the Secret at runtime (an ExternalSecret, a SealedSecret, ...):
+    /// its keys are not known offline.
+    Generated(&'a Object),
 }
 
 impl Kustomization {
@@ -173,6 +198,22 @@ impl Cluster {
             .iter()
             .find(|s| s.kind == kind && s.namespace == namespace && s.name == name)
     }
+
+    /// What provides the ConfigMap or Secret `namespace/name` that a `substituteFrom` names:
+    /// the object applied by some Kustomization of the cluster, else an object that creates
+    /// such a Secret at runtime.
+    pub fn var_source(&self, kind: &str, namespace: &str, name: &str) -> Option<VarSource<'_>> {
+        if let Some(obj) = self.lookup_applied(kind, namespace, name) {
+            return Some(VarSource::Object(obj));
+        }
+        if kind != "Secret" {
+            return None;
+        }
+        self.applied()
+            .map(|(_, o)| o)
+            .find(|o| creates_secret(o, namespace, name))
+            .map(VarSource::Generated)
+    }
 }
 
 /// Builds one cluster from its root, to a fixed point.
@@ -266,14 +307,20 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         }
     }
 
-    let mut deferred = HashSet::new();
+    // A Kustomization waits for its inputs while other renders may still reveal them.
+    let mut renders = 0usize;
+    let mut waited_at: HashMap<usize, usize> = HashMap::new();
     while let Some(index) = queue.pop_front() {
         match cluster.prepare(renderer.repo(), index) {
             Prepared::Render { dir, vars } => {
-                let found = cluster.render(renderer, index, &dir, &vars);
+                let found = cluster.render(renderer, index, &dir, vars);
+                renders += 1;
                 queue.extend(found);
             }
-            Prepared::Wait if !queue.is_empty() && deferred.insert(index) => {
+            Prepared::Wait
+                if !queue.is_empty() && waited_at.get(&index).is_none_or(|&at| at < renders) =>
+            {
+                waited_at.insert(index, renders);
                 queue.push_back(index);
             }
             Prepared::Wait => {
@@ -281,7 +328,8 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
                 if let Prepared::Render { dir, vars } =
                     cluster.prepare_final(renderer.repo(), index)
                 {
-                    let found = cluster.render(renderer, index, &dir, &vars);
+                    let found = cluster.render(renderer, index, &dir, vars);
+                    renders += 1;
                     queue.extend(found);
                 }
             }
@@ -309,10 +357,16 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
     cluster
 }
 
+/// The variables for a render, and whether they are all known.
+struct VarsInput {
+    vars: Vars,
+    complete: bool,
+}
+
 enum Prepared {
     Render {
         dir: String,
-        vars: Vars,
+        vars: VarsInput,
     },
     /// Its source or substitution inputs have not been seen yet.
     Wait,
@@ -338,6 +392,7 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            substitution: None,
         }
     }
 
@@ -354,6 +409,7 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            substitution: None,
         }
     }
 
@@ -465,20 +521,27 @@ impl Cluster {
         }
         // Variables from `substituteFrom` must be known before the build.
         let mut vars = Vars::default();
+        let mut complete = true;
         for from in &ks.spec.substitute_from {
-            match self.lookup_applied(&from.kind, &ks.namespace, &from.name) {
-                Some(obj) => {
+            match self.var_source(&from.kind, &ks.namespace, &from.name) {
+                Some(VarSource::Object(obj)) => {
                     for (key, value) in data_of(obj) {
-                        vars.values.insert(key, value);
+                        // Flux strips newlines from values.
+                        vars.values.insert(key, value.map(|v| v.replace('\n', "")));
                     }
                 }
-                None if !last_chance && !from.optional => return Prepared::Wait,
-                None => {}
+                Some(VarSource::Generated(_)) => complete = false,
+                None if !last_chance => return Prepared::Wait,
+                // A missing optional source is empty; a missing required one fails the build
+                // before substitution (missing-substitution-source reports it).
+                None => complete &= from.optional && !self.could_hide(&ks.namespace),
             }
         }
         for (key, value) in &ks.spec.substitute {
-            vars.values.insert(key.clone(), Some(value.clone()));
+            vars.values
+                .insert(key.clone(), Some(value.replace('\n', "")));
         }
+        let vars = VarsInput { vars, complete };
         let path_ref = ks.spec.path.clone().unwrap_or(PathRef {
             value: String::new(),
             span: ks.name_span().unwrap_or(Span {
@@ -528,16 +591,21 @@ impl Cluster {
         renderer: &Renderer<'_>,
         index: usize,
         dir: &str,
-        vars: &Vars,
+        vars: VarsInput,
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
         let rendered = renderer.flux_build(dir, &self.source_root, &ks.spec.transforms);
         let mut objects = rendered.objects.clone();
-        if !vars.is_empty() || ks.spec.substitute_always {
+        let substitution = (!vars.vars.is_empty() || ks.spec.substitute_always).then(|| {
             for obj in &mut objects {
-                substitute::apply(obj, vars);
+                substitute::apply(obj, &vars.vars);
             }
-        }
+            Substitution {
+                vars: vars.vars,
+                complete: vars.complete,
+                input: Arc::clone(&rendered),
+            }
+        });
         let depth = ks.depth(&self.kustomizations);
         let parent_ns = ks.namespace.clone();
         let mut found = Vec::new();
@@ -616,6 +684,7 @@ impl Cluster {
         let ks = &mut self.kustomizations[index];
         ks.dir = Some(dir.to_string());
         ks.applied = objects;
+        ks.substitution = substitution;
         ks.problems = rendered.problems.clone();
         found
     }
@@ -667,6 +736,32 @@ fn closest_existing(repo: &Repo, missing: &str) -> Option<String> {
 fn names_crds(path: &str) -> bool {
     let path = path.to_ascii_lowercase();
     path.contains("crd") || path.contains("github.com/fluxcd/flux2")
+}
+
+/// Whether `obj` creates the Secret `namespace/name` at runtime: secret operators whose output
+/// Secret is named in the object (External Secrets, Sealed Secrets, 1Password, Vault).
+fn creates_secret(obj: &Object, namespace: &str, name: &str) -> bool {
+    let same_ns = obj.namespace.as_deref() == Some(namespace);
+    let body = &obj.body;
+    let named = |path: &[&str]| body.str_at(path).unwrap_or(&obj.name) == name;
+    match (obj.group(), obj.kind.as_str()) {
+        ("external-secrets.io", "ExternalSecret") => same_ns && named(&["spec", "target", "name"]),
+        // Creates the Secret in every namespace its selector picks.
+        ("external-secrets.io", "ClusterExternalSecret") => {
+            body.str_at(&["spec", "externalSecretSpec", "target", "name"])
+                .or_else(|| body.str_at(&["spec", "externalSecretName"]))
+                .unwrap_or(&obj.name)
+                == name
+        }
+        ("bitnami.com", "SealedSecret") => {
+            same_ns && named(&["spec", "template", "metadata", "name"])
+        }
+        ("onepassword.com", "OnePasswordItem") => same_ns && obj.name == name,
+        ("secrets.hashicorp.com", _) => {
+            same_ns && body.str_at(&["spec", "destination", "name"]) == Some(name)
+        }
+        _ => false,
+    }
 }
 
 /// The keys and values of a ConfigMap or Secret. Secret values are unknown offline unless
