@@ -3,12 +3,20 @@
 
 mod dependency_cycle;
 mod duplicate_object;
+mod invalid_spec;
 mod invalid_yaml;
 mod missing_dependency;
 mod missing_path;
 mod missing_resource;
 mod missing_source;
+mod missing_substitution_source;
 mod not_checked;
+mod removed_api;
+mod shared_ownership;
+mod suspended_dependency;
+mod undecrypted_secret;
+mod unset_variable;
+mod unsupported_kustomize;
 
 use crate::finding::{Finding, Label, Severity};
 use crate::fleet::Cluster;
@@ -71,7 +79,15 @@ pub const ALL: &[Check] = &[
     missing_resource::CHECK,
     missing_source::CHECK,
     duplicate_object::CHECK,
+    shared_ownership::CHECK,
     invalid_yaml::CHECK,
+    invalid_spec::CHECK,
+    removed_api::CHECK,
+    unset_variable::CHECK,
+    missing_substitution_source::CHECK,
+    undecrypted_secret::CHECK,
+    unsupported_kustomize::CHECK,
+    suspended_dependency::CHECK,
     not_checked::CHECK,
 ];
 

@@ -65,7 +65,9 @@ pub struct KustomizationSpec {
     pub substitute_from: Vec<SubstituteFrom>,
     pub substitute_always: bool,
     pub suspend: bool,
-    /// `spec.kubeConfig`: the Secret or ConfigMap naming a remote cluster its content goes to.
+    /// `spec.kubeConfig`: the Secret or ConfigMap naming a remote cluster its content goes to,
+    /// as `namespace/name` (it lives in the Kustomization's namespace, so two Kustomizations
+    /// naming `cluster-kubeconfig` in two namespaces target two clusters).
     pub kube_config: Option<String>,
 }
 
@@ -142,7 +144,7 @@ impl KustomizationSpec {
             kube_config: get("kubeConfig").and_then(|k| {
                 k.str_at(&["secretRef", "name"])
                     .or_else(|| k.str_at(&["configMapRef", "name"]))
-                    .map(str::to_string)
+                    .map(|name| format!("{namespace}/{name}"))
             }),
         }
     }

@@ -135,6 +135,10 @@ pub struct Cluster {
     /// namespace it can populate (`None`: any). A lookup that fails in such a namespace might
     /// succeed with it, so checks stay quiet about those.
     pub unseen: Vec<Option<String>>,
+    /// ConfigMaps and Secrets that a required `substituteFrom` names and no Kustomization
+    /// applies, but that a manifest elsewhere in the repository defines (a bootstrap folder
+    /// applied with kubectl): Flux finds them at runtime.
+    pub unapplied_sources: Vec<Object>,
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
@@ -158,6 +162,36 @@ impl Cluster {
             .iter()
             .enumerate()
             .flat_map(|(i, k)| k.applied.iter().map(move |o| (i, o)))
+    }
+
+    /// Every object the cluster reaches, with the Kustomization that applies it: the applied
+    /// objects, then the definitions of Kustomizations that nothing in the cluster applies (a
+    /// root, a kubectl-applied bootstrap), attributed to themselves.
+    pub fn reached(&self) -> Vec<(usize, &Object)> {
+        let mut out: Vec<(usize, &Object)> = self.applied().collect();
+        let applied: std::collections::HashSet<Span> = out.iter().map(|(_, o)| o.origin).collect();
+        for (i, k) in self.kustomizations.iter().enumerate() {
+            if let Some(obj) = &k.object
+                && !applied.contains(&obj.origin)
+            {
+                out.push((i, obj));
+            }
+        }
+        out
+    }
+
+    /// A Kustomization as the cluster holds it: for one that applies its own definition (the
+    /// bootstrap root), that applied copy, which carries the patches of its own
+    /// kustomization.yaml; else its definition as its parent rendered it.
+    pub fn effective_object(&self, index: usize) -> Option<&Object> {
+        let ks = &self.kustomizations[index];
+        let object = ks.object.as_ref()?;
+        Some(
+            ks.applied
+                .iter()
+                .find(|o| o.origin == object.origin)
+                .unwrap_or(object),
+        )
     }
 
     /// Where a Kustomization's content is applied: `None` for this cluster, else the name of
@@ -227,6 +261,7 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         sources: Vec::new(),
         duplicates: Vec::new(),
         unseen: Vec::new(),
+        unapplied_sources: Vec::new(),
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
@@ -354,7 +389,55 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         })
         .collect();
     cluster.unseen.extend(remote);
+    cluster.unapplied_sources = unapplied_sources(renderer.repo(), &cluster);
     cluster
+}
+
+/// Manifests anywhere in the repository for the required `substituteFrom` sources that nothing
+/// in the cluster provides. A manifest without a namespace counts: a kustomization around it
+/// (applied by hand) may set one.
+fn unapplied_sources(repo: &Repo, cluster: &Cluster) -> Vec<Object> {
+    let mut wanted: Vec<(&str, &str, &str)> = Vec::new();
+    for ks in &cluster.kustomizations {
+        for from in &ks.spec.substitute_from {
+            if !from.optional
+                && cluster
+                    .var_source(&from.kind, &ks.namespace, &from.name)
+                    .is_none()
+            {
+                wanted.push((&from.kind, &ks.namespace, &from.name));
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for path in discover::yaml_files(repo, "") {
+        let Ok(text) = std::fs::read_to_string(repo.root().join(&path)) else {
+            continue;
+        };
+        if !wanted.iter().any(|(_, _, name)| text.contains(name)) {
+            continue;
+        }
+        let Ok(id) = repo.load(&path) else { continue };
+        let file = repo.file(id);
+        for doc in &file.docs {
+            let Some(Ok(Some(obj))) = doc.root.as_ref().map(crate::kustomize::object_from) else {
+                continue;
+            };
+            let matches = wanted.iter().any(|(kind, ns, name)| {
+                obj.kind == *kind
+                    && obj.api_version == "v1"
+                    && obj.name == *name
+                    && obj.namespace.as_deref().is_none_or(|n| n == *ns)
+            });
+            if matches {
+                found.push(obj);
+            }
+        }
+    }
+    found
 }
 
 /// The variables for a render, and whether they are all known.
