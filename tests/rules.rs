@@ -59,3 +59,25 @@ fn the_tutorial_fleet_is_clean_with_every_rule() {
         .collect();
     assert_eq!(names, vec![("non-prod", 5, 1), ("prod", 5, 1)]);
 }
+
+/// A rule page's example output is its fail snapshot, byte for byte (pages without an example
+/// section are not checked yet).
+#[test]
+fn docs_examples_are_the_fail_snapshots() {
+    for check in checks::ALL {
+        let Some(example) = check.docs.split("## Example").nth(1) else {
+            continue;
+        };
+        let example = example.split("\n## ").next().unwrap_or_default();
+        let output = example
+            .rsplit_once("```text\n")
+            .and_then(|(_, rest)| rest.split_once("\n```"))
+            .map(|(block, _)| block)
+            .unwrap_or_else(|| panic!("{}: no ```text block in the example", check.code));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/snapshots/rules__{}-fail.snap", check.code));
+        let snapshot = std::fs::read_to_string(&path).expect("the fail snapshot exists");
+        let body = snapshot.splitn(3, "---\n").nth(2).expect("a snapshot body");
+        assert_eq!(output, body.trim_end_matches('\n'), "{}", check.code);
+    }
+}
