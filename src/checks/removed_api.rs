@@ -160,7 +160,7 @@ fn run(cx: &Context) -> Vec<Finding> {
                             )
                         })
                         .unwrap_or_default();
-                    let mut f = CHECK
+                    CHECK
                         .finding(
                             format!(
                                 "{id} uses apiVersion \"{}\", which Flux {release} removed{still}",
@@ -169,11 +169,7 @@ fn run(cx: &Context) -> Vec<Finding> {
                             span,
                             format!("removed in Flux {release}"),
                         )
-                        .help(format!("change apiVersion to \"{new_version}\""));
-                    if let Some(c) = crd {
-                        f = f.label(c.span, format!("this CRD serves {}", c.versions.join(", ")));
-                    }
-                    f
+                        .help(format!("change apiVersion to \"{new_version}\""))
                 }
                 (None, None) => continue,
             };

@@ -82,6 +82,10 @@ fn inner_span(node: &Node, range: Range<usize>) -> Span {
     let Value::Scalar { text, plain } = &node.value else {
         return node.span;
     };
+    if text.contains('\n') {
+        // A block scalar, or one folded over lines: text and source do not line up.
+        return node.span;
+    }
     let written = (node.span.end - node.span.start) as usize;
     let offset = match (*plain, written) {
         (true, w) if w == text.len() => 0,
@@ -262,5 +266,45 @@ fn invalid_names(cluster: &Cluster, index: usize, sub: &Substitution, findings: 
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, yaml};
+
+    /// The `${...}` of each scalar, located in the file text.
+    fn located(text: &str) -> Vec<String> {
+        let (docs, _) = yaml::parse(FileId(0), text);
+        let mut out = Vec::new();
+        docs[0].root.as_ref().expect("a document").walk(&mut |n| {
+            if let Value::Scalar { text: s, .. } = &n.value
+                && let Some(start) = s.find("${")
+            {
+                let end = start + s[start..].find('}').expect("closed") + 1;
+                let span = inner_span(n, start..end);
+                out.push(text[span.start as usize..span.end as usize].to_string());
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn expressions_are_located_inside_one_line_scalars() {
+        let text = "a: x ${A}\nb: \"q ${B}\"\nc: 'r ${C}'\nd: \"esc\\t${D}\"\ne: |\n  line ${E}\n  two\nf: |-\n  x ${F}\n";
+        assert_eq!(
+            located(text),
+            vec![
+                "${A}".to_string(),
+                "${B}".to_string(),
+                "${C}".to_string(),
+                // An escape shifts the text: the whole scalar instead.
+                "\"esc\\t${D}\"".to_string(),
+                // Block scalars: the whole scalar (as the parser spans it).
+                "line ${E}\n  two\n".to_string(),
+                "x ${F}\n".to_string(),
+            ]
+        );
     }
 }
