@@ -40,13 +40,22 @@ pub struct Cli {
     #[arg(long)]
     pub root: Option<PathBuf>,
 
-    /// Only run these rules (codes or names, comma-separated or repeated)
+    /// The configuration file (default: .fleetlint.yaml at the repository root, when present)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Only run these rules (codes or names, comma-separated or repeated); wins over `rules:`
+    /// in the configuration
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
 
     /// Do not run these rules (codes or names)
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+
+    /// Print where the time went (stderr)
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Subcommand)]

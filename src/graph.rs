@@ -192,3 +192,79 @@ pub fn node_id(cluster: &Cluster, node: Node) -> String {
         Node::HelmRelease(i) => cluster.helm_releases[i].id(),
     }
 }
+
+/// Happens-before sets of one Kustomization (FLUX-SEMANTICS §2.4–2.5), indexed like
+/// `Cluster::kustomizations`.
+#[derive(Debug, Clone)]
+pub struct Before {
+    /// Guaranteed Ready before it reconciles: `dependsOn` targets of it and of its ancestors,
+    /// and, transitively, of those targets and their ancestors; and the child Kustomizations
+    /// of a Ready one that waits for what it applies.
+    pub ready: Vec<bool>,
+    /// Plain manifests (CRDs, Namespaces: staged apply) in place before its own apply: itself,
+    /// its ancestors, the Ready set, and their ancestors.
+    pub in_place: Vec<bool>,
+}
+
+fn ancestors(cluster: &Cluster, k: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut current = cluster.kustomizations[k].parent;
+    while let Some(p) = current {
+        if out.contains(&p) || p == k {
+            break;
+        }
+        out.push(p);
+        current = cluster.kustomizations[p].parent;
+    }
+    out
+}
+
+impl Before {
+    pub fn of(cluster: &Cluster, k: usize) -> Before {
+        let n = cluster.kustomizations.len();
+        let mut ready = vec![false; n];
+        let mut expanded = vec![false; n];
+        let mut stack = vec![k];
+        stack.extend(ancestors(cluster, k));
+        let children = |p: usize| {
+            (0..n).filter(move |c| cluster.kustomizations[*c].parent == Some(p) && *c != p)
+        };
+        while let Some(x) = stack.pop() {
+            if std::mem::replace(&mut expanded[x], true) {
+                continue;
+            }
+            for dep in &cluster.kustomizations[x].spec.depends_on {
+                let Some(d) = cluster.kustomization(&dep.namespace, &dep.name) else {
+                    continue;
+                };
+                // A Ready Kustomization with `wait: true` has health-checked everything it
+                // applied, child Kustomizations included (kstatus reads their Ready condition).
+                let mut ready_now = vec![d];
+                while let Some(r) = ready_now.pop() {
+                    if ready[r] {
+                        continue;
+                    }
+                    ready[r] = true;
+                    stack.push(r);
+                    stack.extend(ancestors(cluster, r));
+                    if cluster.kustomizations[r].spec.wait {
+                        ready_now.extend(children(r));
+                    }
+                }
+            }
+        }
+        // A Kustomization in a cycle with itself is never Ready first; FL001 reports that.
+        ready[k] = false;
+        let mut in_place = ready.clone();
+        in_place[k] = true;
+        for a in ancestors(cluster, k) {
+            in_place[a] = true;
+        }
+        for r in (0..n).filter(|r| ready[*r]) {
+            for a in ancestors(cluster, r) {
+                in_place[a] = true;
+            }
+        }
+        Before { ready, in_place }
+    }
+}

@@ -9,14 +9,16 @@
 pub mod catalog;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod finding;
 pub mod fleet;
 pub mod graph;
 pub mod kustomize;
 pub mod report;
 pub mod source;
+pub mod suppress;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,7 @@ use rayon::prelude::*;
 
 use checks::{Check, ClusterModel, Context};
 use cli::{Cli, Color, Command, FailOn, Format};
+use config::Config;
 use finding::{Finding, Severity};
 use report::ClusterSummary;
 use source::{FileId, Repo};
@@ -41,6 +44,33 @@ pub struct Analysis {
     pub repo: Repo,
     pub clusters: Vec<ClusterSummary>,
     pub findings: Vec<Finding>,
+    pub timings: Timings,
+}
+
+/// Where the time of one run went (`--timings`).
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Finding the roots, with every YAML file under the targets read and parsed.
+    pub discover: std::time::Duration,
+    /// Rendering every cluster to a fixed point, graphs and CRD providers.
+    pub model: std::time::Duration,
+    pub checks: std::time::Duration,
+}
+
+impl Timings {
+    /// One line for stderr.
+    pub fn display(&self, repo: &Repo, report: std::time::Duration) -> String {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "fleetlint timings: discover+parse {:.1} ms, render+model {:.1} ms, checks {:.1} ms, report {:.1} ms; {} files read ({:.1} MB)",
+            ms(self.discover),
+            ms(self.model),
+            ms(self.checks),
+            ms(report),
+            repo.file_count(),
+            repo.bytes_read() as f64 / 1e6
+        )
+    }
 }
 
 /// Runs the command line and returns the exit code. A panic anywhere becomes exit 2.
@@ -73,18 +103,21 @@ fn run_cli(cli: Cli) -> Result<u8> {
         }
         None => {}
     }
-    let rules = selected_rules(&cli.select, &cli.ignore)?;
     let targets = if cli.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         cli.paths.clone()
     };
-    let analysis = analyze(cli.root.as_deref(), &targets, &rules)?;
+    let root = find_root(cli.root.as_deref(), &targets)?;
+    let config = Config::load(&root, cli.config.as_deref())?;
+    let rules = selected_rules(&cli.select, &cli.ignore, &config)?;
+    let analysis = analyze_with(&root, &targets, &rules, &config)?;
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let started = std::time::Instant::now();
     let text = match cli.format {
         Format::Human => report::human::render(
             &analysis.repo,
@@ -97,6 +130,12 @@ fn run_cli(cli: Cli) -> Result<u8> {
         }
     };
     print(&text);
+    if cli.timings {
+        eprintln!(
+            "{}",
+            analysis.timings.display(&analysis.repo, started.elapsed())
+        );
+    }
     let threshold = match cli.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
@@ -127,9 +166,18 @@ fn find_rule(name: &str) -> Result<&'static Check> {
     })
 }
 
-fn selected_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static Check>> {
+/// The rules a run uses: `--select` when given (flags win over the configuration), else every
+/// rule the configuration does not turn off; minus `--ignore`.
+fn selected_rules(
+    select: &[String],
+    ignore: &[String],
+    config: &Config,
+) -> Result<Vec<&'static Check>> {
     let selected: Vec<&Check> = if select.is_empty() {
-        checks::ALL.iter().collect()
+        checks::ALL
+            .iter()
+            .filter(|c| !config.is_off(c.code))
+            .collect()
     } else {
         select.iter().map(|s| find_rule(s)).collect::<Result<_>>()?
     };
@@ -214,10 +262,36 @@ fn drop_subtrees(clusters: Vec<ClusterModel>) -> Vec<ClusterModel> {
         .collect()
 }
 
-/// Lints the clusters under `targets` with the given rules.
+/// A base shared by several Kustomizations or clusters reports its problem once; findings
+/// and labels without a place in a file are dropped.
+fn dedupe(mut findings: Vec<Finding>) -> Vec<Finding> {
+    let mut seen = HashSet::new();
+    findings.retain(|f| {
+        f.primary.span.file != FileId::DETACHED
+            && seen.insert((f.code, f.primary.span, f.message.clone()))
+    });
+    for f in &mut findings {
+        f.labels.retain(|l| l.span.file != FileId::DETACHED);
+    }
+    findings
+}
+
+/// Lints the clusters under `targets` with the given rules and no configuration file.
 pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Result<Analysis> {
     let root = find_root(root, targets)?;
-    let repo = Repo::open(&root).with_context(|| format!("cannot open {}", root.display()))?;
+    analyze_with(&root, targets, rules, &Config::default())
+}
+
+/// Lints the clusters under `targets` of the repository at `root` with the given rules and
+/// configuration. The engine, not the checks, applies the configuration: ignored paths,
+/// inline suppressions (and the unused ones, for FL021), then severity overrides.
+pub fn analyze_with(
+    root: &Path,
+    targets: &[PathBuf],
+    rules: &[&Check],
+    config: &Config,
+) -> Result<Analysis> {
+    let repo = Repo::open(root).with_context(|| format!("cannot open {}", root.display()))?;
     let mut relative = Vec::new();
     for target in targets {
         let full = canonical_dir(target)?;
@@ -233,19 +307,36 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
 
     let catalog = catalog::Catalog::new();
     let renderer = kustomize::Renderer::new(&repo, &catalog);
+    let mut timings = Timings::default();
+    let started = std::time::Instant::now();
     let discovery = fleet::discover::discover(&repo, &relative);
+    timings.discover = started.elapsed();
+    let started = std::time::Instant::now();
+    let bootstrap = fleet::bootstrap::find(&repo);
     let clusters: Vec<ClusterModel> = discovery
         .roots
         .par_iter()
         .map(|root| {
-            let cluster = fleet::build(&renderer, root);
+            let options = fleet::Options {
+                sources: config.sources.clone(),
+                variables: config.variables_of(&root.name),
+            };
+            let cluster = fleet::build_with(&renderer, root, &options);
             let graph = graph::Graph::build(&cluster);
-            ClusterModel { cluster, graph }
+            let providers =
+                fleet::providers::Providers::build(&cluster, &bootstrap, &config.assume);
+            ClusterModel {
+                cluster,
+                graph,
+                providers,
+            }
         })
         .collect();
 
     // Reached: applied by some Kustomization of some cluster (duplicates included), or a root.
     let clusters = drop_subtrees(clusters);
+    timings.model = started.elapsed();
+    let started = std::time::Instant::now();
     let reached: HashSet<_> = clusters
         .iter()
         .flat_map(|m| {
@@ -258,27 +349,59 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
             applied.chain(defined).collect::<Vec<_>>()
         })
         .collect();
+    let ignored = |file: FileId| config.ignore.matches(&repo.file(file).path);
     let mut orphans: Vec<_> = discovery
         .flux_objects
         .iter()
-        .filter(|o| !reached.contains(&o.origin))
+        .filter(|o| !reached.contains(&o.origin) && !ignored(o.origin.file))
         .cloned()
         .collect();
     orphans.sort_by_key(|o| (repo.file(o.origin.file).path.clone(), o.origin.start));
 
-    let cx = Context {
+    // FL021 reads what the engine learns from the other rules' findings, so it runs last.
+    let (last, first): (Vec<&Check>, Vec<&Check>) = rules
+        .iter()
+        .partition(|c| c.code == checks::UNUSED_SUPPRESSION.code);
+    let mut cx = Context {
         clusters: &clusters,
         orphans: &orphans,
+        catalog: &catalog,
+        bootstrap: &bootstrap,
+        assume: &config.assume,
+        unused_suppressions: &[],
     };
-    let mut findings: Vec<Finding> = rules.iter().flat_map(|check| (check.run)(&cx)).collect();
-    // A base shared by several Kustomizations or clusters reports its problem once.
-    let mut seen = HashSet::new();
-    findings.retain(|f| {
-        f.primary.span.file != FileId::DETACHED
-            && seen.insert((f.code, f.primary.span, f.message.clone()))
-    });
+    let mut findings = dedupe(first.iter().flat_map(|check| (check.run)(&cx)).collect());
+    findings.retain(|f| !ignored(f.primary.span.file));
+
+    let files: BTreeMap<FileId, std::sync::Arc<source::SourceFile>> = repo
+        .files()
+        .into_iter()
+        .filter(|f| !config.ignore.matches(&f.path))
+        .map(|f| (f.id, f))
+        .collect();
+    let directives: Vec<suppress::Directive> =
+        files.values().flat_map(|f| suppress::scan(f)).collect();
+    // Files whose content this run checked: stale suppressions are reported only there (a
+    // draft that no root reaches is not checked, so its comments are not known to be stale).
+    let mut checked: HashSet<FileId> = reached.iter().map(|s| s.file).collect();
+    checked.extend(findings.iter().map(|f| f.primary.span.file));
+    checked.extend(
+        files
+            .values()
+            .filter(|f| source::is_kustomization_name(&f.path))
+            .map(|f| f.id),
+    );
+    let (kept, used) = suppress::apply(findings, &directives);
+    findings = kept;
+    if !last.is_empty() {
+        let ran = |code: &str| first.iter().any(|c| c.code == code);
+        let unused = used.unused(&directives, &ran, &|file| checked.contains(&file));
+        cx.unused_suppressions = &unused;
+        findings.extend(last.iter().flat_map(|check| (check.run)(&cx)));
+    }
+
     for f in &mut findings {
-        f.labels.retain(|l| l.span.file != FileId::DETACHED);
+        f.severity = config.severity(f.code, f.severity);
     }
     findings.sort_by_cached_key(|f| {
         (
@@ -290,6 +413,7 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         )
     });
 
+    timings.checks = started.elapsed();
     let summaries = clusters
         .iter()
         .map(|m| ClusterSummary {
@@ -307,5 +431,6 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         repo,
         clusters: summaries,
         findings,
+        timings,
     })
 }

@@ -43,12 +43,15 @@ fn build_key(cluster: &Cluster, index: usize) -> Option<String> {
     }
     let location = match (&ks.dir, &ks.spec.source_ref, &ks.spec.path) {
         (Some(dir), _, _) => format!("dir {dir}"),
-        (None, Some(src), Some(path)) => format!(
-            "{}/{} {}",
-            src.kind,
-            src.id(),
-            path.value.trim_start_matches("./").trim_end_matches('/')
-        ),
+        // Content fleetlint did not fetch (another repository): the same source and path.
+        (None, Some(src), Some(path)) if ks.not_checked.is_some() && !path.value.contains("${") => {
+            format!(
+                "{}/{} {}",
+                src.kind,
+                src.id(),
+                path.value.trim_start_matches("./").trim_end_matches('/')
+            )
+        }
         _ => return None,
     };
     let vars = match &ks.substitution {

@@ -65,6 +65,8 @@ pub struct KustomizationSpec {
     pub substitute_from: Vec<SubstituteFrom>,
     pub substitute_always: bool,
     pub suspend: bool,
+    /// `spec.wait`: Ready only once everything it applied is healthy.
+    pub wait: bool,
     /// `spec.kubeConfig`: the Secret or ConfigMap naming a remote cluster its content goes to,
     /// as `namespace/name` (it lives in the Kustomization's namespace, so two Kustomizations
     /// naming `cluster-kubeconfig` in two namespaces target two clusters).
@@ -141,6 +143,7 @@ impl KustomizationSpec {
             substitute_always: post_build.and_then(|p| p.str_at(&["substituteStrategy"]))
                 == Some("Always"),
             suspend: get("suspend").and_then(Node::as_bool).unwrap_or(false),
+            wait: get("wait").and_then(Node::as_bool).unwrap_or(false),
             kube_config: get("kubeConfig").and_then(|k| {
                 k.str_at(&["secretRef", "name"])
                     .or_else(|| k.str_at(&["configMapRef", "name"]))

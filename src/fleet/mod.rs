@@ -2,8 +2,10 @@
 //! Kustomization applies which object, the parent of each Kustomization, and what could not
 //! be resolved. This stage reads through the renderer only and reports nothing itself.
 
+pub mod bootstrap;
 pub mod discover;
 pub mod flux;
+pub mod providers;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -33,6 +35,18 @@ pub enum PathProblem {
     SymlinkEscapes,
 }
 
+/// What the configuration adds to a cluster build (`.fleetlint.yaml`).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Flux sources that are not this repository (`namespace/name`), mapped to a directory of
+    /// the repository holding their content: Kustomizations of such a source are rendered from
+    /// there (their `spec.path` is relative to it) instead of being left unchecked.
+    pub sources: BTreeMap<String, String>,
+    /// Post-build variables Flux gets from outside the repository in this cluster (a
+    /// `cluster-settings` ConfigMap made at bootstrap, say).
+    pub variables: BTreeMap<String, String>,
+}
+
 /// A Flux Kustomization in a cluster.
 #[derive(Debug, Clone)]
 pub struct Kustomization {
@@ -52,6 +66,9 @@ pub struct Kustomization {
     pub not_checked: Option<(Span, String)>,
     /// A root that only groups Kustomizations found in a plain directory.
     pub is_virtual: bool,
+    /// The repository directory its source is mapped to by the configuration (`sources:`):
+    /// its `spec.path` is relative to that, not to the cluster's source root.
+    pub mapped_root: Option<String>,
     /// Post-build substitution, when it ran on the output.
     pub substitution: Option<Substitution>,
 }
@@ -139,6 +156,18 @@ pub struct Cluster {
     /// applies, but that a manifest elsewhere in the repository defines (a bootstrap folder
     /// applied with kubectl): Flux finds them at runtime.
     pub unapplied_sources: Vec<Object>,
+    /// Flux runs under the Flux Operator, which serves `fluxcd.controlplane.io`.
+    pub via_operator: bool,
+    /// The repository holds the cluster's own bootstrap (a sync definition beside its
+    /// GitRepository, or a FluxInstance), so it describes the whole cluster. Otherwise the
+    /// bootstrap happened elsewhere and may have created namespaces fleetlint cannot see.
+    pub self_contained: bool,
+    /// Variables the configuration gives for objects made outside the repository: they stand
+    /// in, at the lowest precedence, for `substituteFrom` entries that name a ConfigMap or
+    /// Secret not in the repository, and fill values that are unknown offline (encrypted).
+    pub outside_variables: BTreeMap<String, String>,
+    /// Sources mapped to a repository directory by the configuration.
+    mapped_sources: BTreeMap<String, String>,
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
@@ -220,6 +249,10 @@ impl Cluster {
             .map(|o| o.origin)
     }
 
+    pub fn bootstrapped_by_operator(&self) -> bool {
+        self.via_operator
+    }
+
     /// Whether content fleetlint could not render may define objects in `namespace`.
     pub fn could_hide(&self, namespace: &str) -> bool {
         self.unseen
@@ -252,6 +285,11 @@ impl Cluster {
 
 /// Builds one cluster from its root, to a fixed point.
 pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
+    build_with(renderer, root, &Options::default())
+}
+
+/// Builds one cluster from its root with what the configuration adds.
+pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cluster {
     let mut cluster = Cluster {
         name: root.name.clone(),
         path: root.path.clone(),
@@ -262,6 +300,17 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         duplicates: Vec::new(),
         unseen: Vec::new(),
         unapplied_sources: Vec::new(),
+        via_operator: root.via_operator,
+        self_contained: root.via_operator
+            || matches!(
+                &root.source,
+                RootSource::Kustomization {
+                    repository: Some(_),
+                    ..
+                }
+            ),
+        outside_variables: options.variables.clone(),
+        mapped_sources: options.sources.clone(),
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
@@ -347,8 +396,12 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
     let mut waited_at: HashMap<usize, usize> = HashMap::new();
     while let Some(index) = queue.pop_front() {
         match cluster.prepare(renderer.repo(), index) {
-            Prepared::Render { dir, vars } => {
-                let found = cluster.render(renderer, index, &dir, vars);
+            Prepared::Render {
+                dir,
+                source_root,
+                vars,
+            } => {
+                let found = cluster.render(renderer, index, &dir, &source_root, vars);
                 renders += 1;
                 queue.extend(found);
             }
@@ -360,10 +413,13 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
             }
             Prepared::Wait => {
                 // Its inputs never appeared: render what can be rendered without them.
-                if let Prepared::Render { dir, vars } =
-                    cluster.prepare_final(renderer.repo(), index)
+                if let Prepared::Render {
+                    dir,
+                    source_root,
+                    vars,
+                } = cluster.prepare_final(renderer.repo(), index)
                 {
-                    let found = cluster.render(renderer, index, &dir, vars);
+                    let found = cluster.render(renderer, index, &dir, &source_root, vars);
                     renders += 1;
                     queue.extend(found);
                 }
@@ -449,6 +505,8 @@ struct VarsInput {
 enum Prepared {
     Render {
         dir: String,
+        /// The directory its source's content is in: what `spec.path` is relative to.
+        source_root: String,
         vars: VarsInput,
     },
     /// Its source or substitution inputs have not been seen yet.
@@ -476,6 +534,7 @@ impl Kustomization {
             not_checked: None,
             is_virtual: false,
             substitution: None,
+            mapped_root: None,
         }
     }
 
@@ -493,6 +552,7 @@ impl Kustomization {
             not_checked: None,
             is_virtual: false,
             substitution: None,
+            mapped_root: None,
         }
     }
 
@@ -551,6 +611,8 @@ impl Cluster {
         if ks.is_virtual {
             return Prepared::Skip;
         }
+        // `Some` when the source is mapped to a directory by the configuration.
+        let mut source_root: Option<String> = None;
         if let Some(src) = ks.spec.source_ref.clone()
             && !self.is_own(&src)
         {
@@ -588,7 +650,13 @@ impl Cluster {
                 .namespace
                 .as_ref()
                 .map(|n| n.value.clone());
-            if exists || src.kind == "ExternalArtifact" {
+            // A source the configuration maps to a directory is rendered from there.
+            let mapped = self
+                .mapped_sources
+                .get(&src.id())
+                .filter(|_| exists || src.kind == "ExternalArtifact")
+                .cloned();
+            if mapped.is_none() && (exists || src.kind == "ExternalArtifact") {
                 let why = format!(
                     "{} \"{}\" is not this repository, so the content of Kustomization \"{}\" is not checked",
                     src.kind,
@@ -600,11 +668,18 @@ impl Cluster {
                     self.unseen.push(namespace);
                 }
             }
-            return Prepared::Skip;
+            let Some(mapped) = mapped else {
+                return Prepared::Skip;
+            };
+            self.kustomizations[index].mapped_root = Some(mapped.clone());
+            source_root = Some(mapped);
         }
+        let ks = &self.kustomizations[index];
         // Variables from `substituteFrom` must be known before the build.
         let mut vars = Vars::default();
-        let mut complete = true;
+        let mut from_outside = false;
+        // Some source's keys are not known offline (made at runtime, or missing).
+        let mut unknown_keys = false;
         for from in &ks.spec.substitute_from {
             match self.var_source(&from.kind, &ks.namespace, &from.name) {
                 Some(VarSource::Object(obj)) => {
@@ -613,17 +688,37 @@ impl Cluster {
                         vars.values.insert(key, value.map(|v| v.replace('\n', "")));
                     }
                 }
-                Some(VarSource::Generated(_)) => complete = false,
+                Some(VarSource::Generated(_)) => {
+                    from_outside = true;
+                    unknown_keys = true;
+                }
                 None if !last_chance => return Prepared::Wait,
-                // A missing optional source is empty; a missing required one fails the build
-                // before substitution (missing-substitution-source reports it).
-                None => complete &= from.optional && !self.could_hide(&ks.namespace),
+                // Not in the repository: made outside it, where the configuration's variables
+                // come from. A missing optional source is empty; a missing required one fails
+                // the build before substitution (missing-substitution-source reports it).
+                None => {
+                    from_outside = true;
+                    unknown_keys |= !from.optional || self.could_hide(&ks.namespace);
+                }
             }
         }
         for (key, value) in &ks.spec.substitute {
             vars.values
                 .insert(key.clone(), Some(value.replace('\n', "")));
         }
+        // The configuration's variables come last: they never override a value from the
+        // repository, and a Kustomization that takes nothing from outside gets none (adding
+        // variables would switch on a substitution Flux does not run, FLUX-SEMANTICS §2.9).
+        for (key, value) in &self.outside_variables {
+            match vars.values.get(key) {
+                None if from_outside => {}
+                Some(None) => {}
+                _ => continue,
+            }
+            vars.values.insert(key.clone(), Some(value.clone()));
+        }
+        // The configuration's variables declare what the outside sources hold.
+        let complete = !unknown_keys || !self.outside_variables.is_empty();
         let vars = VarsInput { vars, complete };
         let path_ref = ks.spec.path.clone().unwrap_or(PathRef {
             value: String::new(),
@@ -634,22 +729,42 @@ impl Cluster {
             }),
         });
         let from_this_repo = ks.spec.source_ref.is_some() || ks.object.is_none();
+        let resolved = match &source_root {
+            // A mapped artifact's root is the mapped directory: a leading `/` means it, and
+            // `..` cannot leave it (SecureJoin).
+            Some(mapped) => source::resolve(mapped, path_ref.value.trim_start_matches('/'))
+                .filter(|dir| dir == mapped || dir.starts_with(&format!("{mapped}/"))),
+            None => source::resolve(&self.source_root, &path_ref.value),
+        };
         let problem = if ks.spec.path.is_none() && from_this_repo && ks.parent.is_some() {
             Some(PathProblem::Absent)
         } else if path_ref.value.contains('\\') {
             Some(PathProblem::Backslash)
         } else {
-            match source::resolve(&self.source_root, &path_ref.value) {
+            match resolved {
                 None => Some(PathProblem::EscapesRoot),
                 Some(dir) => match repo.entry(&dir) {
                     Entry::Dir => {
-                        return Prepared::Render { dir, vars };
+                        let source_root = source_root.unwrap_or_else(|| self.source_root.clone());
+                        return Prepared::Render {
+                            dir,
+                            source_root,
+                            vars,
+                        };
                     }
                     Entry::File => Some(PathProblem::NotADirectory),
                     Entry::Escapes => Some(PathProblem::SymlinkEscapes),
-                    Entry::Missing => Some(PathProblem::Missing {
-                        suggestion: closest_existing(repo, &dir),
-                    }),
+                    Entry::Missing => {
+                        // Suggested relative to the root the path is resolved against.
+                        let root = source_root.as_deref().unwrap_or(&self.source_root);
+                        let suggestion = closest_existing(repo, &dir).map(|s| {
+                            match s.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+                                Some(rel) if !root.is_empty() => rel.to_string(),
+                                _ => s,
+                            }
+                        });
+                        Some(PathProblem::Missing { suggestion })
+                    }
                 },
             }
         };
@@ -674,10 +789,11 @@ impl Cluster {
         renderer: &Renderer<'_>,
         index: usize,
         dir: &str,
+        source_root: &str,
         vars: VarsInput,
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
-        let rendered = renderer.flux_build(dir, &self.source_root, &ks.spec.transforms);
+        let rendered = renderer.flux_build(dir, source_root, &ks.spec.transforms);
         let mut objects = rendered.objects.clone();
         let substitution = (!vars.vars.is_empty() || ks.spec.substitute_always).then(|| {
             for obj in &mut objects {

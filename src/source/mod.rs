@@ -130,17 +130,54 @@ impl Repo {
         )
     }
 
+    /// Bytes of text read so far.
+    pub fn bytes_read(&self) -> usize {
+        self.files
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .map(|f| f.text.len())
+            .sum()
+    }
+
+    /// Every file read so far, in the order they were read.
+    pub fn files(&self) -> Vec<Arc<SourceFile>> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<Arc<SourceFile>> = files.values().cloned().collect();
+        all.sort_by_key(|f| f.id);
+        all
+    }
+
     pub fn file_count(&self) -> usize {
         self.files.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// What is at `rel`, checked without leaving the root.
+    /// What is at `rel`, checked without leaving the root. Each path component is looked at
+    /// once (and cached): a plain file or directory costs one `lstat`, and only symlinks are
+    /// resolved and checked against the root.
     pub fn entry(&self, rel: &str) -> Entry {
+        if rel.is_empty() {
+            return Entry::Dir;
+        }
         if let Some(e) = self.lock_entries().get(rel) {
             return *e;
         }
-        let full = self.root.join(rel);
-        let entry = match fs::canonicalize(&full) {
+        let entry = match self.entry(parent(rel)) {
+            Entry::Dir => match fs::symlink_metadata(self.root.join(rel)) {
+                Err(_) => Entry::Missing,
+                Ok(m) if m.file_type().is_symlink() => self.resolve_symlink(rel),
+                Ok(m) if m.is_dir() => Entry::Dir,
+                Ok(_) => Entry::File,
+            },
+            Entry::Escapes => Entry::Escapes,
+            Entry::File | Entry::Missing => Entry::Missing,
+        };
+        self.lock_entries().insert(rel.to_string(), entry);
+        entry
+    }
+
+    fn resolve_symlink(&self, rel: &str) -> Entry {
+        match fs::canonicalize(self.root.join(rel)) {
             Err(_) => Entry::Missing,
             Ok(real) if !real.starts_with(&self.root) => Entry::Escapes,
             Ok(real) => match fs::metadata(&real) {
@@ -148,9 +185,7 @@ impl Repo {
                 Ok(_) => Entry::File,
                 Err(_) => Entry::Missing,
             },
-        };
-        self.lock_entries().insert(rel.to_string(), entry);
-        entry
+        }
     }
 
     fn lock_entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
@@ -166,16 +201,32 @@ impl Repo {
         let Ok(read) = fs::read_dir(self.root.join(rel)) else {
             return Vec::new();
         };
-        let mut names: Vec<String> = read
+        let mut listed: Vec<(String, Option<Entry>)> = read
             .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok())
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                // The directory entry says what it is without another system call; only
+                // symlinks need resolving.
+                let known = match e.file_type() {
+                    Ok(t) if t.is_dir() => Some(Entry::Dir),
+                    Ok(t) if t.is_file() => Some(Entry::File),
+                    _ => None,
+                };
+                Some((name, known))
+            })
             .collect();
-        names.sort();
-        names
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut entries = self.lock_entries();
+        for (name, known) in &listed {
+            if let Some(entry) = known {
+                entries.entry(join(rel, name)).or_insert(*entry);
+            }
+        }
+        drop(entries);
+        listed
             .into_iter()
-            .map(|name| {
-                let path = join(rel, &name);
-                let entry = self.entry(&path);
+            .map(|(name, _)| {
+                let entry = self.entry(&join(rel, &name));
                 (name, entry)
             })
             .collect()
@@ -239,8 +290,10 @@ impl Repo {
     /// files parsed on several threads never share one.
     fn add_file(&self, path: String, text: String) -> FileId {
         let id = FileId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let is_yaml =
-            path.ends_with(".yaml") || path.ends_with(".yml") || is_kustomization_name(&path);
+        let is_yaml = path.ends_with(".yaml")
+            || path.ends_with(".yml")
+            || path.ends_with(".yaml.gotmpl")
+            || is_kustomization_name(&path);
         let (docs, errors) = if is_yaml {
             yaml::parse(id, &text)
         } else {

@@ -13,6 +13,8 @@ use super::{FileId, Span};
 
 /// Deepest nesting accepted; kustomize's own YAML library gives up long before this.
 pub const MAX_DEPTH: usize = 256;
+/// The key whose value is never built into a tree: CRD validation schemas.
+pub const SKIPPED_KEY: &str = "openAPIV3Schema";
 /// Nodes that alias expansion may create per file (a "billion laughs" file stops here).
 pub const MAX_ALIAS_NODES: usize = 100_000;
 
@@ -235,6 +237,10 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
     let mut doc_start = 0u32;
     let mut doc_root: Option<Node> = None;
 
+    // Inside a CRD's `openAPIV3Schema` (most of the bytes of a fleet, and nothing fleetlint
+    // reads): events are consumed without building nodes. (nesting, start, anchor)
+    let mut skipping: Option<(usize, u32, usize)> = None;
+
     for event in Parser::new_from_str(text) {
         let (event, marker) = match event {
             Ok(ev) => ev,
@@ -248,6 +254,47 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
             }
         };
         let (start, end) = (marker.start.index(), marker.end.index());
+        if let Some((nesting, skip_start, skip_anchor)) = &mut skipping {
+            match &event {
+                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                    *nesting += 1;
+                    if *anchor > 0 {
+                        anchors.insert(*anchor, Node::scalar("", span(start, end)));
+                    }
+                    continue;
+                }
+                Event::Scalar(_, _, anchor, _) => {
+                    if *anchor > 0 {
+                        anchors.insert(*anchor, Node::scalar("", span(start, end)));
+                    }
+                    continue;
+                }
+                Event::SequenceEnd | Event::MappingEnd if *nesting > 1 => {
+                    *nesting -= 1;
+                    continue;
+                }
+                Event::SequenceEnd | Event::MappingEnd => {}
+                _ => continue,
+            }
+            let placeholder = Node {
+                span: Span {
+                    file,
+                    start: *skip_start,
+                    end: offsets.byte(end),
+                },
+                value: Value::Map(Vec::new()),
+            };
+            if *skip_anchor > 0 {
+                anchors.insert(*skip_anchor, placeholder.clone());
+            }
+            skipping = None;
+            if let Some(Frame::Map { entries, key, .. }) = stack.last_mut()
+                && let Some(k) = key.take()
+            {
+                entries.push((k, placeholder));
+            }
+            continue;
+        }
         let complete: Node = match event {
             Event::DocumentStart(_) => {
                 doc_start = offsets.byte(start);
@@ -299,6 +346,12 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 target.clone()
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if let Some(Frame::Map { key: Some(k), .. }) = stack.last()
+                    && k.as_str() == Some(SKIPPED_KEY)
+                {
+                    skipping = Some((1, offsets.byte(start), anchor));
+                    continue;
+                }
                 if stack.len() >= MAX_DEPTH {
                     errors.push(YamlError {
                         span: span(start, end),
@@ -487,6 +540,24 @@ mod tests {
         let text = "[".repeat(100_000);
         let (_, errors) = parse(FileId(0), &text);
         assert!(!errors.is_empty());
+    }
+
+    #[test]
+    fn crd_schemas_are_not_built() {
+        let text = "kind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties: {a: {type: string}}\n      served: true\n";
+        let docs = parse_ok(text);
+        let version = &docs[0]
+            .root
+            .as_ref()
+            .unwrap()
+            .path(&["spec", "versions"])
+            .unwrap()
+            .as_seq()
+            .unwrap()[0];
+        let schema = version.path(&["schema", "openAPIV3Schema"]).unwrap();
+        assert_eq!(schema.as_map().map(<[_]>::len), Some(0));
+        assert!(text[schema.span.start as usize..].starts_with("type: object"));
+        assert_eq!(version.get("served").and_then(Node::as_bool), Some(true));
     }
 
     #[test]
