@@ -133,11 +133,7 @@ fn stages(c: &mut Criterion) {
             let cluster = fleet::build(&renderer, root);
             let graph = graph::Graph::build(&cluster);
             let providers = Providers::build(&cluster, &bootstrap, &Assume::default());
-            ClusterModel {
-                cluster,
-                graph,
-                providers,
-            }
+            ClusterModel::new(cluster, graph, providers)
         })
         .collect();
     let assume = Assume::default();

@@ -130,7 +130,7 @@ fn yaml_to_json(text: &str) -> Json {
     assert!(errors.is_empty(), "{errors:?}");
     docs.iter()
         .find_map(|d| d.root.as_ref())
-        .map_or(Json::Null, to_json)
+        .map_or(Json::Null, |n| to_json(n))
 }
 
 fn validator() -> jsonschema::Validator {

@@ -183,7 +183,7 @@ mod tests {
 
     fn values(text: &str) -> Node {
         let (docs, _) = yaml::parse(FileId(0), text);
-        docs.into_iter().find_map(|d| d.root).expect("a document")
+        Node::clone(&docs.into_iter().find_map(|d| d.root).expect("a document"))
     }
 
     #[test]

@@ -23,6 +23,8 @@ mod unset_variable;
 mod unsupported_kustomize;
 mod unwaited_provider;
 
+use std::sync::OnceLock;
+
 use crate::catalog::Catalog;
 mod unused_suppression;
 
@@ -31,7 +33,7 @@ use crate::finding::{Finding, Label, Severity};
 use crate::fleet::Cluster;
 use crate::fleet::bootstrap::Bootstrap;
 use crate::fleet::providers::Providers;
-use crate::graph::Graph;
+use crate::graph::{Before, Graph};
 use crate::kustomize::Object;
 use crate::source::Span;
 use crate::suppress::Unused;
@@ -44,6 +46,30 @@ pub struct ClusterModel {
     pub cluster: Cluster,
     pub graph: Graph,
     pub providers: Providers,
+    /// Happens-before sets, computed on first use per Kustomization.
+    before: Vec<OnceLock<Before>>,
+    /// Custom resources and their CRD providers, computed on first use.
+    crd_facts: OnceLock<Vec<ordering::Fact>>,
+}
+
+impl ClusterModel {
+    pub fn new(cluster: Cluster, graph: Graph, providers: Providers) -> ClusterModel {
+        let before = (0..cluster.kustomizations.len())
+            .map(|_| OnceLock::new())
+            .collect();
+        ClusterModel {
+            cluster,
+            graph,
+            providers,
+            before,
+            crd_facts: OnceLock::new(),
+        }
+    }
+
+    /// What is in place before Kustomization `k` reconciles.
+    pub fn before(&self, k: usize) -> &Before {
+        self.before[k].get_or_init(|| Before::of(&self.cluster, &self.graph, k))
+    }
 }
 
 /// Everything a check may look at.

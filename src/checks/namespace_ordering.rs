@@ -9,7 +9,6 @@ use super::{Check, Context};
 use crate::finding::{Finding, Severity};
 use crate::fleet::flux;
 use crate::fleet::providers::is_custom;
-use crate::graph::Before;
 use crate::kustomize::Object;
 use crate::source::{Node, Span};
 
@@ -84,7 +83,6 @@ fn run(cx: &Context) -> Vec<Finding> {
         // (Kustomization, namespace) → objects in it that are not ordered after its creation.
         let mut missing: BTreeMap<(usize, String), Vec<&Object>> = BTreeMap::new();
         let mut unspecified: BTreeMap<usize, Vec<&Object>> = BTreeMap::new();
-        let mut before: BTreeMap<usize, Before> = BTreeMap::new();
         for (k, obj) in cluster.applied() {
             if cluster.target_of(k).is_some() || cluster.kustomizations[k].is_virtual {
                 continue;
@@ -103,7 +101,7 @@ fn run(cx: &Context) -> Vec<Finding> {
             if WELL_KNOWN.contains(&ns) || bootstrapped.contains(&ns) {
                 continue;
             }
-            let sets = before.entry(k).or_insert_with(|| Before::of(cluster, k));
+            let sets = model.before(k);
             let in_time = creators.get(ns).into_iter().flatten().any(|c| {
                 if c.by_release {
                     sets.ready[c.kustomization]

@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 use super::flux::{self, HELM_GROUP};
-use crate::kustomize::{Object, PathRef, object_from};
+use crate::kustomize::{Object, PathRef, object_from_shared};
 use crate::source::{self, Entry, FileId, Node, Repo, Span};
 
 /// Where a cluster starts.
@@ -107,7 +107,7 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
             .docs
             .iter()
             .filter_map(|d| d.root.as_ref())
-            .filter_map(|root| object_from(root).ok().flatten())
+            .filter_map(|root| object_from_shared(root).ok().flatten())
             .collect();
         let is_gotk_sync = file.path.ends_with("/gotk-sync.yaml") || file.path == "gotk-sync.yaml";
         if is_gotk_sync && objects.is_empty() {

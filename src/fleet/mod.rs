@@ -479,7 +479,8 @@ fn unapplied_sources(repo: &Repo, cluster: &Cluster) -> Vec<Object> {
         let Ok(id) = repo.load(&path) else { continue };
         let file = repo.file(id);
         for doc in &file.docs {
-            let Some(Ok(Some(obj))) = doc.root.as_ref().map(crate::kustomize::object_from) else {
+            let Some(Ok(Some(obj))) = doc.root.as_ref().map(crate::kustomize::object_from_shared)
+            else {
                 continue;
             };
             let matches = wanted.iter().any(|(kind, ns, name)| {

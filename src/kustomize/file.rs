@@ -223,7 +223,7 @@ fn plugin_configs(repo: &Repo, dir: &str, entry: &Node) -> Vec<(String, String)>
         repo.file(id).docs.clone()
     };
     docs.iter()
-        .filter_map(|d| d.root.as_ref())
+        .filter_map(|d| d.root.as_deref())
         .filter_map(identity)
         .collect()
 }

@@ -430,7 +430,7 @@ impl<'a> Renderer<'a> {
         }
         for doc in &file.docs {
             let Some(root) = &doc.root else { continue };
-            match object_from(root) {
+            match object_from_shared(root) {
                 Ok(Some(obj)) => push_object(obj, objects),
                 Ok(None) => {}
                 Err(message) => out.problems.push(Problem::NotAnObject {
@@ -467,6 +467,11 @@ fn push_object(obj: Object, objects: &mut Vec<Object>) {
 /// Reads the identity of a Kubernetes object. `Ok(None)` for kustomize's own config documents,
 /// which Flux filters out.
 pub fn object_from(root: &Node) -> Result<Option<Object>, String> {
+    object_from_shared(&Arc::new(root.clone()))
+}
+
+/// [`object_from`] for a document tree that is already shared: the object points at it.
+pub fn object_from_shared(root: &Arc<Node>) -> Result<Option<Object>, String> {
     if root.as_map().is_none() {
         return Err("document is not a mapping, so not a Kubernetes object".into());
     }
@@ -501,7 +506,7 @@ pub fn object_from(root: &Node) -> Result<Option<Object>, String> {
         namespace: root.str_at(&["metadata", "namespace"]).map(str::to_string),
         origin: kind_node.span,
         name_span: name_node.span,
-        body: Arc::new(root.clone()),
+        body: Arc::clone(root),
     }))
 }
 

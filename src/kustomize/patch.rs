@@ -159,7 +159,8 @@ fn parse_inline(text: &str, at: Span) -> Option<Node> {
     if !errors.is_empty() {
         return None;
     }
-    let mut root = docs.into_iter().find_map(|d| d.root)?;
+    let shared = docs.into_iter().find_map(|d| d.root)?;
+    let mut root = Node::clone(&shared);
     repoint(&mut root, at);
     Some(root)
 }
@@ -277,7 +278,7 @@ impl Patch {
         let body = file
             .docs
             .iter()
-            .find_map(|d| d.root.clone())
+            .find_map(|d| d.root.as_deref().cloned())
             .ok_or_else(|| Problem::NotAnObject {
                 span: path_ref.span,
                 message: format!("patch file \"{path}\" is empty"),

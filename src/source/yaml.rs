@@ -42,12 +42,13 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// One document of a multi-document file. `root` is `None` for an empty document.
+/// One document of a multi-document file. `root` is `None` for an empty document. Shared, so
+/// that every rendered object of it points at the same tree until a patch changes one.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub index: usize,
     pub start: u32,
-    pub root: Option<Node>,
+    pub root: Option<std::sync::Arc<Node>>,
 }
 
 impl Node {
@@ -306,7 +307,10 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 docs.push(Document {
                     index: docs.len(),
                     start: doc_start,
-                    root: doc_root.take().filter(|n| !n.is_null()),
+                    root: doc_root
+                        .take()
+                        .filter(|n| !n.is_null())
+                        .map(std::sync::Arc::new),
                 });
                 continue;
             }
