@@ -322,6 +322,10 @@ fn scalar_kind(text: &str, plain: bool) -> &'static str {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => "null",
         "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => "bool",
+        // Numbers start with a digit, a sign or a dot: most strings are told apart here.
+        _ if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) => {
+            "string"
+        }
         _ if int.is_match(text) => "int",
         _ if float.is_match(text) => "float",
         _ => "string",
