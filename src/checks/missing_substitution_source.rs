@@ -84,7 +84,7 @@ fn run(cx: &Context) -> Vec<Finding> {
                     finding = finding.help(format!("did you mean \"{name}\"?"));
                 } else {
                     finding = finding.help(format!(
-                        "add {} \"{}\" to namespace \"{ns}\" in this repository, or mark the entry `optional: true` if it may be absent (if something outside the repository creates it, suppress this finding)",
+                        "add {} \"{}\" to namespace \"{ns}\" in this repository or mark the entry `optional: true`; if a script or Terraform creates it, give its variables for this cluster in .fleetlint.yaml (`variables:`)",
                         from.kind, from.name
                     ));
                 }
