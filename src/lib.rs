@@ -235,9 +235,10 @@ fn selected_rules(
 /// `fleetlint rules`: code, name, default severity, summary.
 pub fn rules_table() -> String {
     let mut out = String::new();
+    let width = checks::ALL.iter().map(|c| c.name.len()).max().unwrap_or(0);
     for check in checks::ALL {
         out.push_str(&format!(
-            "{}  {:<20} {:<8} {}\n",
+            "{}  {:<width$} {:<8} {}\n",
             check.code,
             check.name,
             check.severity.as_str(),

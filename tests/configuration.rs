@@ -503,12 +503,24 @@ fn outside_variables_reach_kustomizations_that_take_them() {
             "plain/team.yaml:8:9".to_string()
         )]
     );
+    // Without them, nothing provides `cluster-settings` (FL016) and `${TEAM}` stays unresolved.
     let (_, out) = lint_json(dir, "", &[]);
-    let found: Vec<String> = diagnostics(&out).into_iter().map(|(_, _, at)| at).collect();
-    assert_eq!(found, ["apps/team.yaml:8:9", "plain/team.yaml:8:9"]);
+    let found: Vec<String> = diagnostics(&out)
+        .into_iter()
+        .map(|(code, _, at)| format!("{code} {at}"))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "FL003 apps/team.yaml:8:9",
+            "FL016 clusters/dev/apps.yaml:17:15",
+            "FL016 clusters/dev/apps.yaml:49:15",
+            "FL003 plain/team.yaml:8:9"
+        ]
+    );
     // Variables of another cluster do not apply.
     let (_, out) = lint_json(dir, "variables:\n  prod:\n    TEAM: alpha\n", &[]);
-    assert_eq!(codes(&out).len(), 2);
+    assert_eq!(codes(&out).len(), 4);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! CRD-provider catalogue of Helm charts.
 
 pub mod builtin;
+pub mod flux_fields;
 pub mod providers;
 
 use builtin::{BUILTIN_KINDS, BuiltinKind};

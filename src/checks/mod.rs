@@ -4,15 +4,23 @@
 mod crd_ordering;
 mod dependency_cycle;
 mod duplicate_object;
+mod invalid_spec;
 mod invalid_yaml;
 mod missing_dependency;
 mod missing_path;
 mod missing_resource;
 mod missing_source;
+mod missing_substitution_source;
 mod namespace_ordering;
 mod not_checked;
 pub mod ordering;
+mod removed_api;
+mod shared_ownership;
+mod suspended_dependency;
+mod undecrypted_secret;
 mod unknown_kind;
+mod unset_variable;
+mod unsupported_kustomize;
 mod unwaited_provider;
 
 use std::sync::OnceLock;
@@ -124,8 +132,16 @@ pub const ALL: &[Check] = &[
     unwaited_provider::CHECK,
     missing_source::CHECK,
     duplicate_object::CHECK,
+    shared_ownership::CHECK,
     namespace_ordering::CHECK,
     invalid_yaml::CHECK,
+    invalid_spec::CHECK,
+    removed_api::CHECK,
+    unset_variable::CHECK,
+    missing_substitution_source::CHECK,
+    undecrypted_secret::CHECK,
+    unsupported_kustomize::CHECK,
+    suspended_dependency::CHECK,
     not_checked::CHECK,
     unused_suppression::CHECK,
 ];

@@ -7,10 +7,11 @@ pub mod discover;
 pub mod flux;
 pub mod providers;
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use crate::kustomize::substitute::{self, Vars};
-use crate::kustomize::{EntryKind, Object, PathRef, Problem, Renderer};
+use crate::kustomize::{EntryKind, Object, PathRef, Problem, Rendered, Renderer};
 use crate::source::{self, Entry, FileId, Repo, Span};
 
 pub use discover::{Root, RootSource};
@@ -68,6 +69,30 @@ pub struct Kustomization {
     /// The repository directory its source is mapped to by the configuration (`sources:`):
     /// its `spec.path` is relative to that, not to the cluster's source root.
     pub mapped_root: Option<String>,
+    /// Post-build substitution, when it ran on the output.
+    pub substitution: Option<Substitution>,
+}
+
+/// What post-build substitution had to work with (FLUX-SEMANTICS §2.9).
+#[derive(Debug, Clone)]
+pub struct Substitution {
+    /// The variables, from `substitute` and `substituteFrom` (a `None` value is unknown offline).
+    pub vars: Vars,
+    /// Every `substituteFrom` source was found with its keys (or is optional and absent), so a
+    /// variable missing from `vars` is certainly unset.
+    pub complete: bool,
+    /// The output before substitution.
+    pub input: Arc<Rendered>,
+}
+
+/// What provides a `substituteFrom` ConfigMap or Secret.
+#[derive(Debug, Clone, Copy)]
+pub enum VarSource<'a> {
+    /// The ConfigMap or Secret itself.
+    Object(&'a Object),
+    /// An object that creates the Secret at runtime (an ExternalSecret, a SealedSecret, ...):
+    /// its keys are not known offline.
+    Generated(&'a Object),
 }
 
 impl Kustomization {
@@ -127,6 +152,10 @@ pub struct Cluster {
     /// namespace it can populate (`None`: any). A lookup that fails in such a namespace might
     /// succeed with it, so checks stay quiet about those.
     pub unseen: Vec<Option<String>>,
+    /// ConfigMaps and Secrets that a required `substituteFrom` names and no Kustomization
+    /// applies, but that a manifest elsewhere in the repository defines (a bootstrap folder
+    /// applied with kubectl): Flux finds them at runtime.
+    pub unapplied_sources: Vec<Object>,
     /// Flux runs under the Flux Operator, which serves `fluxcd.controlplane.io`.
     pub via_operator: bool,
     /// The repository holds the cluster's own bootstrap (a sync definition beside its
@@ -162,6 +191,36 @@ impl Cluster {
             .iter()
             .enumerate()
             .flat_map(|(i, k)| k.applied.iter().map(move |o| (i, o)))
+    }
+
+    /// Every object the cluster reaches, with the Kustomization that applies it: the applied
+    /// objects, then the definitions of Kustomizations that nothing in the cluster applies (a
+    /// root, a kubectl-applied bootstrap), attributed to themselves.
+    pub fn reached(&self) -> Vec<(usize, &Object)> {
+        let mut out: Vec<(usize, &Object)> = self.applied().collect();
+        let applied: std::collections::HashSet<Span> = out.iter().map(|(_, o)| o.origin).collect();
+        for (i, k) in self.kustomizations.iter().enumerate() {
+            if let Some(obj) = &k.object
+                && !applied.contains(&obj.origin)
+            {
+                out.push((i, obj));
+            }
+        }
+        out
+    }
+
+    /// A Kustomization as the cluster holds it: for one that applies its own definition (the
+    /// bootstrap root), that applied copy, which carries the patches of its own
+    /// kustomization.yaml; else its definition as its parent rendered it.
+    pub fn effective_object(&self, index: usize) -> Option<&Object> {
+        let ks = &self.kustomizations[index];
+        let object = ks.object.as_ref()?;
+        Some(
+            ks.applied
+                .iter()
+                .find(|o| o.origin == object.origin)
+                .unwrap_or(object),
+        )
     }
 
     /// Where a Kustomization's content is applied: `None` for this cluster, else the name of
@@ -206,6 +265,22 @@ impl Cluster {
             .iter()
             .find(|s| s.kind == kind && s.namespace == namespace && s.name == name)
     }
+
+    /// What provides the ConfigMap or Secret `namespace/name` that a `substituteFrom` names:
+    /// the object applied by some Kustomization of the cluster, else an object that creates
+    /// such a Secret at runtime.
+    pub fn var_source(&self, kind: &str, namespace: &str, name: &str) -> Option<VarSource<'_>> {
+        if let Some(obj) = self.lookup_applied(kind, namespace, name) {
+            return Some(VarSource::Object(obj));
+        }
+        if kind != "Secret" {
+            return None;
+        }
+        self.applied()
+            .map(|(_, o)| o)
+            .find(|o| creates_secret(o, namespace, name))
+            .map(VarSource::Generated)
+    }
 }
 
 /// Builds one cluster from its root, to a fixed point.
@@ -224,6 +299,7 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
         sources: Vec::new(),
         duplicates: Vec::new(),
         unseen: Vec::new(),
+        unapplied_sources: Vec::new(),
         via_operator: root.via_operator,
         self_contained: root.via_operator
             || matches!(
@@ -315,7 +391,9 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
         }
     }
 
-    let mut deferred = HashSet::new();
+    // A Kustomization waits for its inputs while other renders may still reveal them.
+    let mut renders = 0usize;
+    let mut waited_at: HashMap<usize, usize> = HashMap::new();
     while let Some(index) = queue.pop_front() {
         match cluster.prepare(renderer.repo(), index) {
             Prepared::Render {
@@ -323,10 +401,14 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
                 source_root,
                 vars,
             } => {
-                let found = cluster.render(renderer, index, &dir, &source_root, &vars);
+                let found = cluster.render(renderer, index, &dir, &source_root, vars);
+                renders += 1;
                 queue.extend(found);
             }
-            Prepared::Wait if !queue.is_empty() && deferred.insert(index) => {
+            Prepared::Wait
+                if !queue.is_empty() && waited_at.get(&index).is_none_or(|&at| at < renders) =>
+            {
+                waited_at.insert(index, renders);
                 queue.push_back(index);
             }
             Prepared::Wait => {
@@ -337,7 +419,8 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
                     vars,
                 } = cluster.prepare_final(renderer.repo(), index)
                 {
-                    let found = cluster.render(renderer, index, &dir, &source_root, &vars);
+                    let found = cluster.render(renderer, index, &dir, &source_root, vars);
+                    renders += 1;
                     queue.extend(found);
                 }
             }
@@ -362,7 +445,62 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
         })
         .collect();
     cluster.unseen.extend(remote);
+    cluster.unapplied_sources = unapplied_sources(renderer.repo(), &cluster);
     cluster
+}
+
+/// Manifests anywhere in the repository for the required `substituteFrom` sources that nothing
+/// in the cluster provides. A manifest without a namespace counts: a kustomization around it
+/// (applied by hand) may set one.
+fn unapplied_sources(repo: &Repo, cluster: &Cluster) -> Vec<Object> {
+    let mut wanted: Vec<(&str, &str, &str)> = Vec::new();
+    for ks in &cluster.kustomizations {
+        for from in &ks.spec.substitute_from {
+            if !from.optional
+                && cluster
+                    .var_source(&from.kind, &ks.namespace, &from.name)
+                    .is_none()
+            {
+                wanted.push((&from.kind, &ks.namespace, &from.name));
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for path in discover::yaml_files(repo, "") {
+        let Ok(text) = std::fs::read_to_string(repo.root().join(&path)) else {
+            continue;
+        };
+        if !wanted.iter().any(|(_, _, name)| text.contains(name)) {
+            continue;
+        }
+        let Ok(id) = repo.load(&path) else { continue };
+        let file = repo.file(id);
+        for doc in &file.docs {
+            let Some(Ok(Some(obj))) = doc.root.as_ref().map(crate::kustomize::object_from_shared)
+            else {
+                continue;
+            };
+            let matches = wanted.iter().any(|(kind, ns, name)| {
+                obj.kind == *kind
+                    && obj.api_version == "v1"
+                    && obj.name == *name
+                    && obj.namespace.as_deref().is_none_or(|n| n == *ns)
+            });
+            if matches {
+                found.push(obj);
+            }
+        }
+    }
+    found
+}
+
+/// The variables for a render, and whether they are all known.
+struct VarsInput {
+    vars: Vars,
+    complete: bool,
 }
 
 enum Prepared {
@@ -370,7 +508,7 @@ enum Prepared {
         dir: String,
         /// The directory its source's content is in: what `spec.path` is relative to.
         source_root: String,
-        vars: Vars,
+        vars: VarsInput,
     },
     /// Its source or substitution inputs have not been seen yet.
     Wait,
@@ -396,6 +534,7 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            substitution: None,
             mapped_root: None,
         }
     }
@@ -413,6 +552,7 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            substitution: None,
             mapped_root: None,
         }
     }
@@ -539,21 +679,33 @@ impl Cluster {
         // Variables from `substituteFrom` must be known before the build.
         let mut vars = Vars::default();
         let mut from_outside = false;
+        // Some source's keys are not known offline (made at runtime, or missing).
+        let mut unknown_keys = false;
         for from in &ks.spec.substitute_from {
-            match self.lookup_applied(&from.kind, &ks.namespace, &from.name) {
-                Some(obj) => {
+            match self.var_source(&from.kind, &ks.namespace, &from.name) {
+                Some(VarSource::Object(obj)) => {
                     for (key, value) in data_of(obj) {
-                        vars.values.insert(key, value);
+                        // Flux strips newlines from values.
+                        vars.values.insert(key, value.map(|v| v.replace('\n', "")));
                     }
                 }
-                None if !last_chance && !from.optional => return Prepared::Wait,
-                // Not in the repository: made outside it, where the configuration's
-                // variables come from.
-                None => from_outside = true,
+                Some(VarSource::Generated(_)) => {
+                    from_outside = true;
+                    unknown_keys = true;
+                }
+                None if !last_chance => return Prepared::Wait,
+                // Not in the repository: made outside it, where the configuration's variables
+                // come from. A missing optional source is empty; a missing required one fails
+                // the build before substitution (missing-substitution-source reports it).
+                None => {
+                    from_outside = true;
+                    unknown_keys |= !from.optional || self.could_hide(&ks.namespace);
+                }
             }
         }
         for (key, value) in &ks.spec.substitute {
-            vars.values.insert(key.clone(), Some(value.clone()));
+            vars.values
+                .insert(key.clone(), Some(value.replace('\n', "")));
         }
         // The configuration's variables come last: they never override a value from the
         // repository, and a Kustomization that takes nothing from outside gets none (adding
@@ -566,6 +718,9 @@ impl Cluster {
             }
             vars.values.insert(key.clone(), Some(value.clone()));
         }
+        // The configuration's variables declare what the outside sources hold.
+        let complete = !unknown_keys || !self.outside_variables.is_empty();
+        let vars = VarsInput { vars, complete };
         let path_ref = ks.spec.path.clone().unwrap_or(PathRef {
             value: String::new(),
             span: ks.name_span().unwrap_or(Span {
@@ -636,16 +791,21 @@ impl Cluster {
         index: usize,
         dir: &str,
         source_root: &str,
-        vars: &Vars,
+        vars: VarsInput,
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
         let rendered = renderer.flux_build(dir, source_root, &ks.spec.transforms);
         let mut objects = rendered.objects.clone();
-        if !vars.is_empty() || ks.spec.substitute_always {
+        let substitution = (!vars.vars.is_empty() || ks.spec.substitute_always).then(|| {
             for obj in &mut objects {
-                substitute::apply(obj, vars);
+                substitute::apply(obj, &vars.vars);
             }
-        }
+            Substitution {
+                vars: vars.vars,
+                complete: vars.complete,
+                input: Arc::clone(&rendered),
+            }
+        });
         let depth = ks.depth(&self.kustomizations);
         let parent_ns = ks.namespace.clone();
         let mut found = Vec::new();
@@ -724,6 +884,7 @@ impl Cluster {
         let ks = &mut self.kustomizations[index];
         ks.dir = Some(dir.to_string());
         ks.applied = objects;
+        ks.substitution = substitution;
         ks.problems = rendered.problems.clone();
         found
     }
@@ -775,6 +936,32 @@ fn closest_existing(repo: &Repo, missing: &str) -> Option<String> {
 fn names_crds(path: &str) -> bool {
     let path = path.to_ascii_lowercase();
     path.contains("crd") || path.contains("github.com/fluxcd/flux2")
+}
+
+/// Whether `obj` creates the Secret `namespace/name` at runtime: secret operators whose output
+/// Secret is named in the object (External Secrets, Sealed Secrets, 1Password, Vault).
+fn creates_secret(obj: &Object, namespace: &str, name: &str) -> bool {
+    let same_ns = obj.namespace.as_deref() == Some(namespace);
+    let body = &obj.body;
+    let named = |path: &[&str]| body.str_at(path).unwrap_or(&obj.name) == name;
+    match (obj.group(), obj.kind.as_str()) {
+        ("external-secrets.io", "ExternalSecret") => same_ns && named(&["spec", "target", "name"]),
+        // Creates the Secret in every namespace its selector picks.
+        ("external-secrets.io", "ClusterExternalSecret") => {
+            body.str_at(&["spec", "externalSecretSpec", "target", "name"])
+                .or_else(|| body.str_at(&["spec", "externalSecretName"]))
+                .unwrap_or(&obj.name)
+                == name
+        }
+        ("bitnami.com", "SealedSecret") => {
+            same_ns && named(&["spec", "template", "metadata", "name"])
+        }
+        ("onepassword.com", "OnePasswordItem") => same_ns && obj.name == name,
+        ("secrets.hashicorp.com", _) => {
+            same_ns && body.str_at(&["spec", "destination", "name"]) == Some(name)
+        }
+        _ => false,
+    }
 }
 
 /// The keys and values of a ConfigMap or Secret. Secret values are unknown offline unless

@@ -92,6 +92,15 @@ pub enum Problem {
         kind: EntryKind,
         url: String,
     },
+    /// A kustomize feature that Flux's build disables: `helmCharts` inflation (kustomize's
+    /// `--enable-helm`) and generator, transformer or validator plugins.
+    Unsupported {
+        span: Span,
+        /// What it is, for the message: `helmCharts`, `transformer plugin "SopsGenerator"`.
+        feature: String,
+        /// Why Flux cannot build it.
+        why: String,
+    },
 }
 
 /// The objects a directory renders and what went wrong on the way.
@@ -174,6 +183,7 @@ impl<'a> Renderer<'a> {
                 message: err.message.clone(),
             });
         }
+        file::unsupported(self.repo, source::parent(path), &file, out);
         file::parse(&file, out)
     }
 

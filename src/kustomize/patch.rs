@@ -324,8 +324,14 @@ impl LoadedPatch<'_> {
                     objects.retain(|o| !matches(o));
                     return;
                 }
+                // kustomize gives the patch the target's group/version/kind before merging
+                // (`patchCopy.SetGvk(res.GetGvk())`): the object keeps its own apiVersion.
+                let mut patch = self.body.clone();
+                if let Value::Map(entries) = &mut patch.value {
+                    entries.retain(|(k, _)| !matches!(k.as_str(), Some("apiVersion" | "kind")));
+                }
                 for obj in objects.iter_mut().filter(|o| matches(o)) {
-                    merge(std::sync::Arc::make_mut(&mut obj.body), &self.body);
+                    merge(std::sync::Arc::make_mut(&mut obj.body), &patch);
                 }
             }
             Value::Scalar { .. } => {}
