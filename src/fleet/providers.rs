@@ -86,6 +86,9 @@ pub struct Providers {
     /// Content that was not rendered and names no catalogued chart: it may hold any CRD, so
     /// "nothing provides this kind" cannot be said.
     pub unseen_unknown: bool,
+    /// The cluster installs Crossplane provider packages (`pkg.crossplane.io` Provider), which
+    /// register their API groups at runtime (FLUX-SEMANTICS §4).
+    pub crossplane_providers: bool,
 }
 
 impl Providers {
@@ -175,6 +178,9 @@ impl Providers {
             }
         }
         providers.add_unseen(cluster);
+        providers.crossplane_providers = cluster
+            .applied()
+            .any(|(_, o)| o.kind == "Provider" && o.group() == "pkg.crossplane.io");
         // Flux's groups come from its CRD manifests when the cluster has them (gotk-components),
         // else Flux is installed some other way (Flux Operator, bootstrap) and serves them.
         let has_flux_crds = FLUX_GROUPS
@@ -299,6 +305,13 @@ impl Providers {
         }
         if providers::platform_groups().iter().any(|g| g == group) {
             return Some(Assumed::Platform);
+        }
+        if self.crossplane_providers
+            && (group.ends_with(".crossplane.io") || group.ends_with(".upbound.io"))
+        {
+            return Some(Assumed::Unverified {
+                chart: "Crossplane provider packages".into(),
+            });
         }
         self.uncatalogued
             .iter()
