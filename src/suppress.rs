@@ -424,13 +424,7 @@ mod tests {
 
     fn file(text: &str) -> SourceFile {
         let (docs, errors) = yaml::parse(FileId(0), text);
-        SourceFile {
-            id: FileId(0),
-            path: "x.yaml".into(),
-            text: text.into(),
-            docs,
-            errors,
-        }
+        SourceFile::new(FileId(0), "x.yaml".into(), text.into(), docs, errors)
     }
 
     fn finding(code: &'static str, at: usize) -> Finding {

@@ -4,7 +4,7 @@
 //! deletes the object the other still wants. (Two *different* definitions of one object are
 //! duplicate-object's findings; this rule is about one definition with two owners.)
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Check, Context};
 use crate::finding::{Finding, Severity};
@@ -133,7 +133,8 @@ fn shared_objects(
     pairs: &BTreeSet<(usize, usize)>,
     findings: &mut Vec<Finding>,
 ) {
-    let mut first_seen: BTreeMap<ObjectKey, (usize, &Object)> = BTreeMap::new();
+    // Only looked up, never iterated: a hash map keeps this linear in the objects applied.
+    let mut first_seen: HashMap<ObjectKey, (usize, &Object)> = HashMap::new();
     // (first applier, second applier) → objects (first copy, second copy)
     let mut shared: BTreeMap<(usize, usize), Vec<(&Object, &Object)>> = BTreeMap::new();
     for (applier, obj) in cluster.applied() {

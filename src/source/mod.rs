@@ -42,9 +42,50 @@ pub struct SourceFile {
     pub text: String,
     pub docs: Vec<Document>,
     pub errors: Vec<YamlError>,
+    /// Byte offsets where lines start, computed when a report first needs a position here.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
+    pub fn new(
+        id: FileId,
+        path: String,
+        text: String,
+        docs: Vec<Document>,
+        errors: Vec<YamlError>,
+    ) -> Self {
+        SourceFile {
+            id,
+            path,
+            text,
+            docs,
+            errors,
+            line_starts: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The 1-based line and column (columns count characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(
+                    self.text
+                        .bytes()
+                        .enumerate()
+                        .filter(|(_, b)| *b == b'\n')
+                        .map(|(i, _)| i as u32 + 1),
+                )
+                .collect()
+        });
+        let mut offset = (offset as usize).min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = starts.partition_point(|&s| s as usize <= offset);
+        let start = starts[line - 1] as usize;
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+
     /// A span covering nothing at the start of the file, for findings about the file itself.
     pub fn start_span(&self) -> Span {
         let end = self.text.find('\n').unwrap_or(self.text.len()) as u32;
@@ -265,20 +306,21 @@ impl Repo {
 
     fn add_unreadable(&self, path: String, err: &LoadError) -> FileId {
         let id = FileId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let file = Arc::new(SourceFile {
+        let error = YamlError {
+            span: Span {
+                file: id,
+                start: 0,
+                end: 0,
+            },
+            message: err.to_string(),
+        };
+        let file = Arc::new(SourceFile::new(
             id,
             path,
-            text: String::new(),
-            docs: Vec::new(),
-            errors: vec![YamlError {
-                span: Span {
-                    file: id,
-                    start: 0,
-                    end: 0,
-                },
-                message: err.to_string(),
-            }],
-        });
+            String::new(),
+            Vec::new(),
+            vec![error],
+        ));
         self.files
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -299,13 +341,7 @@ impl Repo {
         } else {
             (Vec::new(), Vec::new())
         };
-        let file = Arc::new(SourceFile {
-            id,
-            path,
-            text,
-            docs,
-            errors,
-        });
+        let file = Arc::new(SourceFile::new(id, path, text, docs, errors));
         self.files
             .write()
             .unwrap_or_else(|e| e.into_inner())

@@ -393,7 +393,11 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                     }) => (
                         Node {
                             span: Span { file, start, end },
-                            value: Value::Seq(items),
+                            value: Value::Seq({
+                                let mut items = items;
+                                items.shrink_to_fit();
+                                items
+                            }),
                         },
                         anchor,
                     ),
@@ -437,6 +441,9 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
 fn finish_map(entries: Vec<(Node, Node)>, errors: &mut Vec<YamlError>) -> Vec<(Node, Node)> {
     let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
     let mut merged: Vec<(Node, Node)> = Vec::new();
+    // Where each key was first seen; a map, so that a mapping with thousands of keys stays
+    // linear.
+    let mut seen: HashMap<CompactString, u32> = HashMap::with_capacity(entries.len());
     for (key, value) in entries {
         if matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<") {
             match value.value {
@@ -455,25 +462,30 @@ fn finish_map(entries: Vec<(Node, Node)>, errors: &mut Vec<YamlError>) -> Vec<(N
             }
             continue;
         }
-        if let Some(name) = key.as_str()
-            && let Some((first, _)) = out.iter().find(|(k, _)| k.as_str() == Some(name))
-        {
-            errors.push(YamlError {
-                span: key.span,
-                message: format!(
-                    "duplicate key \"{name}\" (first defined at byte {})",
-                    first.span.start
-                ),
-            });
+        if let Some(name) = key.as_str() {
+            match seen.get(name) {
+                Some(first) => errors.push(YamlError {
+                    span: key.span,
+                    message: format!("duplicate key \"{name}\" (first defined at byte {first})"),
+                }),
+                None => {
+                    seen.insert(CompactString::from(name), key.span.start);
+                }
+            }
         }
         out.push((key, value));
     }
     for (key, value) in merged {
-        let name = key.as_str().map(str::to_string);
-        if !out
-            .iter()
-            .any(|(k, _)| k.as_str().map(str::to_string) == name)
-        {
+        // Keys written in the mapping win over merged ones, and the first merged one wins.
+        let fresh = match key.as_str() {
+            Some(name) if seen.contains_key(name) => false,
+            Some(name) => {
+                seen.insert(CompactString::from(name), key.span.start);
+                true
+            }
+            None => true,
+        };
+        if fresh {
             out.push((key, value));
         }
     }
