@@ -180,6 +180,93 @@ fn is_null_text(text: &str) -> bool {
     matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
+/// `openAPIV3Schema:` bodies removed from a text before parsing, and the map back.
+struct SchemaCuts {
+    /// The text without the schema bodies, when something was cut.
+    text: Option<String>,
+    /// (byte offset in the cut text where a cut was made, bytes removed up to there)
+    points: Vec<(u32, u32)>,
+    /// A schema holds `${`: it is kept whole, because post-build substitution reads it.
+    keep_vars: bool,
+}
+
+impl SchemaCuts {
+    fn find(text: &str) -> SchemaCuts {
+        let mut cuts = SchemaCuts {
+            text: None,
+            points: Vec::new(),
+            keep_vars: false,
+        };
+        if !text.contains(SKIPPED_KEY) {
+            return cuts;
+        }
+        // (start, end) byte ranges of schema bodies: the lines after a block-style
+        // `openAPIV3Schema:` key that are blank, comments, or indented deeper than the key.
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut open: Option<(usize, usize)> = None; // (key column, body start)
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            let content = line.trim_end_matches(['\n', '\r']);
+            let indent = content.len() - content.trim_start_matches(' ').len();
+            let rest = &content[indent..];
+            if let Some((column, start)) = open {
+                let blank = rest.is_empty() || rest.starts_with('#');
+                if !blank && indent <= column {
+                    if at > start {
+                        ranges.push((start, at));
+                    }
+                    open = None;
+                }
+            }
+            if open.is_none() {
+                // `openAPIV3Schema:` alone on its line, possibly after `- ` sequence markers.
+                let key = rest.trim_start_matches(['-', ' ']);
+                let column = content.len() - key.len();
+                if let Some(after) = key.strip_prefix("openAPIV3Schema:")
+                    && (after.trim().is_empty() || after.trim_start().starts_with('#'))
+                {
+                    open = Some((column, at + line.len()));
+                }
+            }
+            at += line.len();
+        }
+        if let Some((_, start)) = open
+            && text.len() > start
+        {
+            ranges.push((start, text.len()));
+        }
+        if ranges.iter().any(|&(a, b)| text[a..b].contains("${")) {
+            cuts.keep_vars = true;
+            return cuts;
+        }
+        if ranges.is_empty() {
+            return cuts;
+        }
+        let mut kept = String::with_capacity(text.len());
+        let mut removed = 0u32;
+        let mut from = 0;
+        for (start, end) in ranges {
+            kept.push_str(&text[from..start]);
+            removed += (end - start) as u32;
+            cuts.points.push((kept.len() as u32, removed));
+            from = end;
+        }
+        kept.push_str(&text[from..]);
+        cuts.text = Some(kept);
+        cuts
+    }
+
+    /// The offset in the original text of an offset in the text that was parsed.
+    fn original(&self, offset: u32) -> u32 {
+        let i = self.points.partition_point(|&(at, _)| at <= offset);
+        if i == 0 {
+            offset
+        } else {
+            offset + self.points[i - 1].1
+        }
+    }
+}
+
 /// Maps saphyr's character indices to byte offsets. Only non-ASCII characters are recorded,
 /// so an ASCII file costs nothing.
 struct CharToByte {
@@ -226,12 +313,17 @@ enum Frame {
 
 /// Parses every document of a file. Documents before an error are kept; the error is returned
 /// beside them so that one broken document does not hide the rest of what was readable.
-pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
+pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
+    // Block-style CRD schemas are cut out of the text before the parser sees them: they are
+    // most of a fleet's bytes and nothing reads them. Positions are mapped back through the
+    // cuts, so every span still points into the original text.
+    let schemas = SchemaCuts::find(original);
+    let text: &str = schemas.text.as_deref().unwrap_or(original);
     let offsets = CharToByte::new(text);
     let span = |start: usize, end: usize| Span {
         file,
-        start: offsets.byte(start),
-        end: offsets.byte(end),
+        start: schemas.original(offsets.byte(start)),
+        end: schemas.original(offsets.byte(end)),
     };
     let mut docs = Vec::new();
     let mut errors = Vec::new();
@@ -284,7 +376,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 span: Span {
                     file,
                     start: *skip_start,
-                    end: offsets.byte(end),
+                    end: schemas.original(offsets.byte(end)),
                 },
                 value: Value::Map(Vec::new()),
             };
@@ -301,7 +393,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
         }
         let complete: Node = match event {
             Event::DocumentStart(_) => {
-                doc_start = offsets.byte(start);
+                doc_start = schemas.original(offsets.byte(start));
                 doc_root = None;
                 anchors.clear();
                 continue;
@@ -353,10 +445,12 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 target.clone()
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                // A `${VAR}` in a schema matters to post-build substitution: then it is built.
                 if let Some(Frame::Map { key: Some(k), .. }) = stack.last()
                     && k.as_str() == Some(SKIPPED_KEY)
+                    && !schemas.keep_vars
                 {
-                    skipping = Some((1, offsets.byte(start), anchor));
+                    skipping = Some((1, schemas.original(offsets.byte(start)), anchor));
                     continue;
                 }
                 if stack.len() >= MAX_DEPTH {
@@ -366,7 +460,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                     });
                     return (docs, errors);
                 }
-                let start = offsets.byte(start);
+                let start = schemas.original(offsets.byte(start));
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq {
                         start,
@@ -384,7 +478,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let end = offsets.byte(end);
+                let end = schemas.original(offsets.byte(end));
                 let (node, anchor) = match stack.pop() {
                     Some(Frame::Seq {
                         start,
@@ -563,20 +657,64 @@ mod tests {
 
     #[test]
     fn crd_schemas_are_not_built() {
-        let text = "kind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties: {a: {type: string}}\n      served: true\n";
+        // Block style is cut from the text; flow style is skipped while the tree is built.
+        for text in [
+            "kind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties: {a: {type: string}}\n      served: true\n",
+            "kind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema: {type: object, properties: {a: {type: string}}}\n      served: true\n",
+        ] {
+            let docs = parse_ok(text);
+            let version = &docs[0]
+                .root
+                .as_ref()
+                .unwrap()
+                .path(&["spec", "versions"])
+                .unwrap()
+                .as_seq()
+                .unwrap()[0];
+            let schema = version.path(&["schema", "openAPIV3Schema"]).unwrap();
+            assert!(
+                schema.is_null() || schema.as_map().is_some_and(<[_]>::is_empty),
+                "{schema:?}"
+            );
+            assert_eq!(version.get("served").and_then(Node::as_bool), Some(true));
+        }
+    }
+
+    #[test]
+    fn schema_bodies_are_cut_and_later_spans_stay_exact() {
+        let text = "kind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n\n          # a comment\n          properties:\n            a: {type: string}\n      served: true\n    - name: v2\n      schema:\n        openAPIV3Schema:\n          type: object\n---\nname: after\n";
         let docs = parse_ok(text);
-        let version = &docs[0]
+        let versions = docs[0]
             .root
             .as_ref()
             .unwrap()
             .path(&["spec", "versions"])
+            .unwrap();
+        let served = versions.as_seq().unwrap()[0].get("served").unwrap();
+        assert_eq!(
+            &text[served.span.start as usize..served.span.end as usize],
+            "true"
+        );
+        let v2 = versions.as_seq().unwrap()[1].get("name").unwrap();
+        assert_eq!(&text[v2.span.start as usize..v2.span.end as usize], "v2");
+        let after = docs[1].root.as_ref().unwrap().get("name").unwrap();
+        assert_eq!(
+            &text[after.span.start as usize..after.span.end as usize],
+            "after"
+        );
+    }
+
+    #[test]
+    fn schemas_with_variables_are_kept() {
+        let text = "spec:\n  openAPIV3Schema:\n    description: uses ${var}\n";
+        let docs = parse_ok(text);
+        let schema = docs[0]
+            .root
+            .as_ref()
             .unwrap()
-            .as_seq()
-            .unwrap()[0];
-        let schema = version.path(&["schema", "openAPIV3Schema"]).unwrap();
-        assert_eq!(schema.as_map().map(<[_]>::len), Some(0));
-        assert!(text[schema.span.start as usize..].starts_with("type: object"));
-        assert_eq!(version.get("served").and_then(Node::as_bool), Some(true));
+            .path(&["spec", "openAPIV3Schema"])
+            .unwrap();
+        assert_eq!(schema.str_at(&["description"]), Some("uses ${var}"));
     }
 
     #[test]
