@@ -795,15 +795,26 @@ impl Cluster {
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
         let rendered = renderer.flux_build(dir, source_root, &ks.spec.transforms);
-        let mut objects = rendered.objects.clone();
-        let substitution = (!vars.vars.is_empty() || ks.spec.substitute_always).then(|| {
+        let problems = rendered.problems.clone();
+        let substituting = !vars.vars.is_empty() || ks.spec.substitute_always;
+        // The build is this Kustomization's own: without substitution its objects are moved,
+        // not copied; with it, the input is kept beside the output for unset-variable.
+        let (mut objects, input) = if substituting {
+            (rendered.objects.clone(), Some(rendered))
+        } else {
+            match Arc::try_unwrap(rendered) {
+                Ok(owned) => (owned.objects, None),
+                Err(shared) => (shared.objects.clone(), None),
+            }
+        };
+        let substitution = input.map(|input| {
             for obj in &mut objects {
                 substitute::apply(obj, &vars.vars);
             }
             Substitution {
                 vars: vars.vars,
                 complete: vars.complete,
-                input: Arc::clone(&rendered),
+                input,
             }
         });
         let depth = ks.depth(&self.kustomizations);
@@ -885,7 +896,7 @@ impl Cluster {
         ks.dir = Some(dir.to_string());
         ks.applied = objects;
         ks.substitution = substitution;
-        ks.problems = rendered.problems.clone();
+        ks.problems = problems;
         found
     }
 

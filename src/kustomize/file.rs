@@ -55,7 +55,8 @@ impl Layer {
         }
     }
 
-    /// Identifies the Flux-level context of a render for memoisation.
+    /// Identifies a Flux Kustomization's own transforms (two with the same key and path build
+    /// the same objects).
     pub fn cache_key(&self) -> String {
         let mut key = String::new();
         for c in &self.components {

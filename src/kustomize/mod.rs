@@ -137,11 +137,10 @@ impl<'a> Renderer<'a> {
 
     /// What Flux builds for `dir`: its kustomization file with `extra` merged in (the Flux
     /// Kustomization's own transforms), or the generated one when there is none.
+    ///
+    /// Not memoised: each Kustomization's build is its own (the directories it includes are
+    /// memoised), and its objects move into the cluster's inventory without a copy.
     pub fn flux_build(&self, dir: &str, source_root: &str, extra: &Layer) -> Arc<Rendered> {
-        let key = format!("flux\0{dir}\0{source_root}\0{}", extra.cache_key());
-        if let Some(hit) = self.cached(&key) {
-            return hit;
-        }
         let mut out = Rendered::default();
         let mut layer = match file::find(self.repo, dir) {
             Some(path) => self.read_layer(&path, &mut out),
@@ -150,7 +149,7 @@ impl<'a> Renderer<'a> {
         layer.merge_flux(extra);
         let mut stack = vec![dir.to_string()];
         self.build_layer(dir, &layer, &mut stack, &mut out);
-        self.store(key, out)
+        Arc::new(out)
     }
 
     fn cached(&self, key: &str) -> Option<Arc<Rendered>> {
