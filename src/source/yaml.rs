@@ -179,6 +179,8 @@ fn is_null_text(text: &str) -> bool {
 struct CharToByte {
     /// (char index after a multi-byte char, extra bytes so far)
     points: Vec<(usize, usize)>,
+    /// The text's length: saphyr may place an error marker past the end of the input.
+    len: usize,
 }
 
 impl CharToByte {
@@ -194,13 +196,16 @@ impl CharToByte {
                 }
             }
         }
-        CharToByte { points }
+        CharToByte {
+            points,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> u32 {
         let i = self.points.partition_point(|&(c, _)| c <= char_index);
         let extra = if i == 0 { 0 } else { self.points[i - 1].1 };
-        u32::try_from(char_index + extra).unwrap_or(u32::MAX)
+        u32::try_from((char_index + extra).min(self.len)).unwrap_or(u32::MAX)
     }
 }
 
