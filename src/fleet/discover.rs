@@ -87,9 +87,9 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
         .filter(|path| {
             // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
             path.ends_with("gotk-sync.yaml")
-                || std::fs::read_to_string(repo.root().join(path))
-                    .map(|text| MARKERS.iter().any(|m| text.contains(m)))
-                    .unwrap_or(false)
+                || repo
+                    .peek(path)
+                    .is_some_and(|text| MARKERS.iter().any(|m| text.contains(m)))
         })
         .filter_map(|path| repo.load(path).ok())
         .collect();

@@ -30,6 +30,8 @@ pub enum PathProblem {
     Backslash,
     EscapesRoot,
     SymlinkEscapes,
+    /// A symlink inside the repository: Flux leaves symlinks out of the artifact.
+    Symlink,
 }
 
 /// A Flux Kustomization in a cluster.
@@ -501,6 +503,7 @@ impl Cluster {
                     }
                     Entry::File => Some(PathProblem::NotADirectory),
                     Entry::Escapes => Some(PathProblem::SymlinkEscapes),
+                    Entry::Symlink => Some(PathProblem::Symlink),
                     Entry::Missing => Some(PathProblem::Missing {
                         suggestion: closest_existing(repo, &dir),
                     }),

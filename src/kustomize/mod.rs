@@ -331,10 +331,8 @@ impl<'a> Renderer<'a> {
                     .push(missing(format!("\"{path}\" does not exist")));
                 None
             }
-            Entry::Escapes => {
-                out.problems.push(missing(format!(
-                    "\"{path}\" is a symlink that leads outside the repository"
-                )));
+            e @ (Entry::Escapes | Entry::Symlink) => {
+                out.problems.push(missing(e.symlink_reason(&path)));
                 None
             }
         }
@@ -394,7 +392,7 @@ impl<'a> Renderer<'a> {
             Ok(id) => self.repo.file(id),
             Err(err) => {
                 let problem = match (&err, referenced_at) {
-                    (LoadError::Missing | LoadError::Escapes, Some(span)) => {
+                    (LoadError::Missing | LoadError::Escapes | LoadError::Symlink, Some(span)) => {
                         Problem::MissingEntry {
                             span,
                             kind: EntryKind::Resource,

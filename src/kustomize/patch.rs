@@ -258,10 +258,8 @@ impl Patch {
             Entry::File => {}
             Entry::Dir => return Err(missing(format!("\"{path}\" is a directory, not a file"))),
             Entry::Missing => return Err(missing(format!("\"{path}\" does not exist"))),
-            Entry::Escapes => {
-                return Err(missing(format!(
-                    "\"{path}\" is a symlink that leads outside the repository"
-                )));
+            e @ (Entry::Escapes | Entry::Symlink) => {
+                return Err(missing(e.symlink_reason(&path)));
             }
         }
         let file = repo

@@ -8,6 +8,7 @@ pub mod yaml;
 
 use std::collections::HashMap;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -64,6 +65,22 @@ pub enum Entry {
     Missing,
     /// A symlink (somewhere along the path) that leads out of the repository.
     Escapes,
+    /// A symlink (somewhere along the path) inside the repository, dangling or looping ones
+    /// included. Flux's source-controller leaves symlinks out of the artifact it builds, so for
+    /// Flux the path does not exist; fleetlint never follows one either.
+    Symlink,
+}
+
+impl Entry {
+    /// Why a path through a symlink cannot be used, for findings.
+    pub fn symlink_reason(self, path: &str) -> String {
+        match self {
+            Entry::Escapes => format!("\"{path}\" is a symlink that leads outside the repository"),
+            _ => format!(
+                "\"{path}\" is a symlink, and Flux leaves symlinks out of the source artifact"
+            ),
+        }
+    }
 }
 
 /// Why a file could not be loaded.
@@ -71,6 +88,7 @@ pub enum Entry {
 pub enum LoadError {
     Missing,
     Escapes,
+    Symlink,
     TooLarge(u64),
     NotUtf8,
     Binary,
@@ -82,6 +100,10 @@ impl std::fmt::Display for LoadError {
         match self {
             LoadError::Missing => write!(f, "no such file"),
             LoadError::Escapes => write!(f, "a symlink leads outside the repository"),
+            LoadError::Symlink => write!(
+                f,
+                "it is a symlink, and Flux leaves symlinks out of the source artifact"
+            ),
             LoadError::TooLarge(n) => {
                 write!(
                     f,
@@ -134,23 +156,61 @@ impl Repo {
         self.files.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// What is at `rel`, checked without leaving the root.
+    /// What is at `rel`, checked without leaving the root. Each component is looked at with
+    /// `lstat`, from the root down, so a symlink is never followed: loops cannot recur, and an
+    /// escaping link is only resolved to say where it leads.
     pub fn entry(&self, rel: &str) -> Entry {
+        if rel.is_empty() {
+            return Entry::Dir;
+        }
         if let Some(e) = self.lock_entries().get(rel) {
             return *e;
         }
-        let full = self.root.join(rel);
-        let entry = match fs::canonicalize(&full) {
-            Err(_) => Entry::Missing,
-            Ok(real) if !real.starts_with(&self.root) => Entry::Escapes,
-            Ok(real) => match fs::metadata(&real) {
-                Ok(m) if m.is_dir() => Entry::Dir,
-                Ok(_) => Entry::File,
-                Err(_) => Entry::Missing,
-            },
-        };
+        // Every prefix ends before a `/` or at the end of `rel`.
+        let ends = rel
+            .match_indices('/')
+            .map(|(i, _)| i)
+            .chain(std::iter::once(rel.len()));
+        let mut entry = Entry::Dir;
+        for end in ends {
+            let prefix = &rel[..end];
+            if prefix.is_empty() || prefix.ends_with('/') {
+                continue;
+            }
+            let cached = self.lock_entries().get(prefix).copied();
+            entry = match cached {
+                Some(e) => e,
+                None => {
+                    let e = self.classify(prefix);
+                    self.lock_entries().insert(prefix.to_string(), e);
+                    e
+                }
+            };
+            match entry {
+                Entry::Dir => {}
+                // A file in the middle of a path: nothing is below it.
+                Entry::File if end < rel.len() => entry = Entry::Missing,
+                _ => break,
+            }
+        }
         self.lock_entries().insert(rel.to_string(), entry);
         entry
+    }
+
+    /// One path whose parent is known to be a real directory below the root.
+    fn classify(&self, rel: &str) -> Entry {
+        let full = self.root.join(rel);
+        match fs::symlink_metadata(&full) {
+            Err(_) => Entry::Missing,
+            Ok(m) if m.file_type().is_symlink() => match fs::canonicalize(&full) {
+                Ok(real) if !real.starts_with(&self.root) => Entry::Escapes,
+                _ => Entry::Symlink,
+            },
+            Ok(m) if m.is_dir() => Entry::Dir,
+            Ok(m) if m.is_file() => Entry::File,
+            // FIFOs, sockets, devices: never in a Git checkout, and reading one could block.
+            Ok(_) => Entry::Missing,
+        }
     }
 
     fn lock_entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
@@ -181,6 +241,15 @@ impl Repo {
             .collect()
     }
 
+    /// The text of a file without registering it (to decide whether it is worth parsing);
+    /// `None` for anything [`Repo::load`] would refuse: symlinks, oversized, binary, not UTF-8.
+    pub fn peek(&self, rel: &str) -> Option<String> {
+        if self.entry(rel) != Entry::File {
+            return None;
+        }
+        read_text(&self.root.join(rel)).ok()
+    }
+
     /// Reads and parses a file once; later calls return the same id.
     pub fn load(&self, rel: &str) -> Result<FileId, LoadError> {
         if let Some(result) = self.lock_loaded().get(rel) {
@@ -200,6 +269,7 @@ impl Repo {
         match self.entry(rel) {
             Entry::Missing | Entry::Dir => return Err(LoadError::Missing),
             Entry::Escapes => return Err(LoadError::Escapes),
+            Entry::Symlink => return Err(LoadError::Symlink),
             Entry::File => {}
         }
         let full = self.root.join(rel);
@@ -268,7 +338,14 @@ fn read_text(full: &Path) -> Result<String, LoadError> {
     if size > MAX_FILE_BYTES {
         return Err(LoadError::TooLarge(size));
     }
-    let bytes = fs::read(full).map_err(|e| LoadError::Io(e.to_string()))?;
+    // Read at most one byte past the limit, in case the file grew since `metadata`.
+    let mut bytes = Vec::with_capacity(size as usize);
+    fs::File::open(full)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| LoadError::Io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge(bytes.len() as u64));
+    }
     if bytes.contains(&0) {
         return Err(LoadError::Binary);
     }
