@@ -90,7 +90,11 @@ pub enum LoadError {
     Escapes,
     Symlink,
     TooLarge(u64),
-    NotUtf8,
+    /// Not UTF-8 from byte `at`; `text` is the file decoded lossily, to show where.
+    NotUtf8 {
+        text: String,
+        at: u32,
+    },
     Binary,
     Io(String),
 }
@@ -104,13 +108,15 @@ impl std::fmt::Display for LoadError {
                 f,
                 "it is a symlink, and Flux leaves symlinks out of the source artifact"
             ),
-            LoadError::TooLarge(n) => {
-                write!(
-                    f,
-                    "file is {n} bytes, larger than the {MAX_FILE_BYTES}-byte limit"
-                )
+            LoadError::TooLarge(n) => write!(
+                f,
+                "file is {} MiB ({n} bytes), larger than fleetlint's {} MiB limit, so it was not read",
+                n / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            LoadError::NotUtf8 { .. } => {
+                write!(f, "file is not UTF-8 text: this byte is not valid UTF-8")
             }
-            LoadError::NotUtf8 => write!(f, "file is not UTF-8 text"),
             LoadError::Binary => write!(f, "file is binary (it contains NUL bytes)"),
             LoadError::Io(e) => write!(f, "{e}"),
         }
@@ -284,16 +290,25 @@ impl Repo {
 
     fn add_unreadable(&self, path: String, err: &LoadError) -> FileId {
         let id = FileId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        // Text that is UTF-8 up to a bad byte is kept (lossily) so the finding shows its line.
+        let (text, at) = match err {
+            LoadError::NotUtf8 { text, at } => (text.clone(), *at),
+            _ => (String::new(), 0),
+        };
+        let end = text[at as usize..]
+            .chars()
+            .next()
+            .map_or(at, |c| at + c.len_utf8() as u32);
         let file = Arc::new(SourceFile {
             id,
             path,
-            text: String::new(),
+            text,
             docs: Vec::new(),
             errors: vec![YamlError {
                 span: Span {
                     file: id,
-                    start: 0,
-                    end: 0,
+                    start: at,
+                    end,
                 },
                 message: err.to_string(),
             }],
@@ -349,7 +364,13 @@ fn read_text(full: &Path) -> Result<String, LoadError> {
     if bytes.contains(&0) {
         return Err(LoadError::Binary);
     }
-    String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8)
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to() as u32;
+        LoadError::NotUtf8 {
+            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            at,
+        }
+    })
 }
 
 /// Is this file name one that kustomize recognises as a kustomization?

@@ -15,6 +15,38 @@ use super::{FileId, Span};
 pub const MAX_DEPTH: usize = 256;
 /// Nodes that alias expansion may create per file (a "billion laughs" file stops here).
 pub const MAX_ALIAS_NODES: usize = 100_000;
+/// Scalar bytes that alias expansion may copy per file: a few aliases of one long string must
+/// not turn a 1 MB file into gigabytes either.
+pub const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
+
+/// What anchors and aliases have copied so far in a file.
+#[derive(Default)]
+struct AliasBudget {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl AliasBudget {
+    /// Charges one copy of `node`; false once a limit is exceeded.
+    fn charge(&mut self, node: &Node) -> bool {
+        node.walk(&mut |n| {
+            self.nodes += 1;
+            if let Value::Scalar { text, .. } = &n.value {
+                self.bytes += text.len();
+            }
+        });
+        self.nodes <= MAX_ALIAS_NODES && self.bytes <= MAX_ALIAS_BYTES
+    }
+
+    fn error(span: Span) -> YamlError {
+        YamlError {
+            span,
+            message: format!(
+                "alias expansion exceeds {MAX_ALIAS_NODES} nodes or {MAX_ALIAS_BYTES} bytes (a \"billion laughs\" document?)"
+            ),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -236,7 +268,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
     let mut errors = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut alias_budget = MAX_ALIAS_NODES;
+    let mut budget = AliasBudget::default();
     let mut doc_start = 0u32;
     let mut doc_root: Option<Node> = None;
 
@@ -289,18 +321,10 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                     });
                     return (docs, errors);
                 };
-                let mut count = 0;
-                target.walk(&mut |_| count += 1);
-                if count > alias_budget {
-                    errors.push(YamlError {
-                        span: span(start, end),
-                        message: format!(
-                            "alias expansion exceeds {MAX_ALIAS_NODES} nodes (a \"billion laughs\" document?)"
-                        ),
-                    });
+                if !budget.charge(target) {
+                    errors.push(AliasBudget::error(span(start, end)));
                     return (docs, errors);
                 }
-                alias_budget -= count;
                 target.clone()
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -348,7 +372,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                         entries,
                         ..
                     }) => {
-                        let entries = finish_map(entries, &mut errors);
+                        let entries = finish_map(entries, text, &mut errors);
                         (
                             Node {
                                 span: Span { file, start, end },
@@ -360,6 +384,11 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                     None => continue,
                 };
                 if anchor > 0 {
+                    // Anchors nested in anchors copy their content once per level.
+                    if !budget.charge(&node) {
+                        errors.push(AliasBudget::error(node.span));
+                        return (docs, errors);
+                    }
                     anchors.insert(anchor, node.clone());
                 }
                 node
@@ -378,10 +407,25 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
     (docs, errors)
 }
 
-/// Applies merge keys (`<<`) and reports duplicate keys, which Kubernetes' YAML library rejects.
-fn finish_map(entries: Vec<(Node, Node)>, errors: &mut Vec<YamlError>) -> Vec<(Node, Node)> {
+/// Problems reported per file beyond the first fatal one; a file with a million duplicate keys
+/// says so a few times, not a million.
+const MAX_ERRORS: usize = 16;
+
+/// Applies merge keys (`<<`) and reports duplicate keys and keys that are not scalars, which
+/// Kubernetes' YAML library (YAML → JSON) rejects. Linear in the size of the mapping.
+fn finish_map(
+    entries: Vec<(Node, Node)>,
+    text: &str,
+    errors: &mut Vec<YamlError>,
+) -> Vec<(Node, Node)> {
+    let mut report = |error: YamlError| {
+        if errors.len() < MAX_ERRORS {
+            errors.push(error);
+        }
+    };
     let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
     let mut merged: Vec<(Node, Node)> = Vec::new();
+    let mut keys = KeyIndex::default();
     for (key, value) in entries {
         if matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<") {
             match value.value {
@@ -393,36 +437,100 @@ fn finish_map(entries: Vec<(Node, Node)>, errors: &mut Vec<YamlError>) -> Vec<(N
                         }
                     }
                 }
-                Value::Scalar { .. } => errors.push(YamlError {
+                Value::Scalar { .. } => report(YamlError {
                     span: value.span,
                     message: "merge key `<<` needs a mapping".into(),
                 }),
             }
             continue;
         }
-        if let Some(name) = key.as_str()
-            && let Some((first, _)) = out.iter().find(|(k, _)| k.as_str() == Some(name))
-        {
-            errors.push(YamlError {
+        match &key.value {
+            Value::Scalar { text: name, .. } => {
+                if let Some(first) = keys.first(&out, name) {
+                    report(YamlError {
+                        span: key.span,
+                        message: format!(
+                            "duplicate key \"{name}\" (first defined on line {})",
+                            line_of(text, first)
+                        ),
+                    });
+                }
+            }
+            Value::Seq(_) | Value::Map(_) => report(YamlError {
                 span: key.span,
-                message: format!(
-                    "duplicate key \"{name}\" (first defined at byte {})",
-                    first.span.start
-                ),
-            });
+                message: "a mapping key must be a scalar: Kubernetes reads YAML as JSON, whose keys are strings".into(),
+            }),
         }
         out.push((key, value));
+        keys.added(&out);
     }
+    // Merged keys never override the mapping's own, and earlier merged maps win.
     for (key, value) in merged {
-        let name = key.as_str().map(str::to_string);
-        if !out
-            .iter()
-            .any(|(k, _)| k.as_str().map(str::to_string) == name)
-        {
+        let Value::Scalar { text: name, .. } = &key.value else {
+            continue;
+        };
+        if keys.first(&out, name).is_none() {
             out.push((key, value));
+            keys.added(&out);
         }
     }
     out
+}
+
+/// Finds a mapping's earlier keys: a scan while the mapping is small (as nearly all are, so
+/// parsing allocates nothing for it), a hash index once it is large (so a hostile mapping with
+/// a million keys stays linear).
+#[derive(Default)]
+struct KeyIndex {
+    /// Key text → byte offset of its first definition.
+    index: Option<HashMap<String, u32>>,
+}
+
+impl KeyIndex {
+    const SCAN_UP_TO: usize = 32;
+
+    fn first(&self, out: &[(Node, Node)], name: &str) -> Option<u32> {
+        match &self.index {
+            Some(index) => index.get(name).copied(),
+            None => out
+                .iter()
+                .find(|(k, _)| matches!(&k.value, Value::Scalar { text, .. } if text == name))
+                .map(|(k, _)| k.span.start),
+        }
+    }
+
+    /// Records the entry just pushed onto `out`.
+    fn added(&mut self, out: &[(Node, Node)]) {
+        let scalar = |k: &Node| match &k.value {
+            Value::Scalar { text, .. } => Some(text.clone()),
+            _ => None,
+        };
+        match &mut self.index {
+            Some(index) => {
+                if let Some((k, _)) = out.last()
+                    && let Some(name) = scalar(k)
+                {
+                    index.entry(name).or_insert(k.span.start);
+                }
+            }
+            None if out.len() > Self::SCAN_UP_TO => {
+                let mut index = HashMap::new();
+                for (k, _) in out {
+                    if let Some(name) = scalar(k) {
+                        index.entry(name).or_insert(k.span.start);
+                    }
+                }
+                self.index = Some(index);
+            }
+            None => {}
+        }
+    }
+}
+
+/// The 1-based line of a byte offset, for messages that name another place in the file.
+fn line_of(text: &str, offset: u32) -> usize {
+    let end = (offset as usize).min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 #[cfg(test)]
@@ -504,6 +612,9 @@ mod tests {
         assert_eq!(m.get("x").and_then(Node::as_str), Some("1"));
         assert_eq!(m.get("y").and_then(Node::as_str), Some("3"));
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.contains("duplicate key \"k\""));
+        assert_eq!(
+            errors[0].message,
+            "duplicate key \"k\" (first defined on line 5)"
+        );
     }
 }
