@@ -18,7 +18,10 @@ fn every_fuzz_regression_input_passes() {
     names.sort();
     assert!(!names.is_empty());
     for path in names {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let data = std::fs::read(&path).expect("readable input");
         eprintln!("replaying {name}");
         if name.starts_with("yaml-") {

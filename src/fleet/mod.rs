@@ -179,6 +179,7 @@ impl Cluster {
 
 /// Builds one cluster from its root, to a fixed point.
 pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
+    let _mark = crate::source::processing::processing(&root.defined_in);
     let mut cluster = Cluster {
         name: root.name.clone(),
         path: root.path.clone(),

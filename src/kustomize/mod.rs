@@ -13,6 +13,7 @@ pub mod substitute;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::source::processing::processing;
 use crate::source::{self, Entry, LoadError, Node, Repo, Span};
 
 pub use file::{Layer, PathRef, parse_patches as file_patches};
@@ -134,7 +135,9 @@ impl<'a> Renderer<'a> {
             return hit;
         }
         let mut out = Rendered::default();
-        let mut layer = match file::find(self.repo, dir) {
+        let kustomization = file::find(self.repo, dir);
+        let _mark = processing(kustomization.as_deref().unwrap_or(dir));
+        let mut layer = match kustomization {
             Some(path) => self.read_layer(&path, &mut out),
             None => generator::generate(self.repo, dir, source_root, &mut out),
         };
@@ -185,6 +188,7 @@ impl<'a> Renderer<'a> {
         }
         let mut out = Rendered::default();
         if let Some(path) = file::find(self.repo, dir) {
+            let _mark = processing(&path);
             let layer = self.read_layer(&path, &mut out);
             stack.push(dir.to_string());
             self.build_layer(dir, &layer, stack, &mut out);
@@ -226,6 +230,7 @@ impl<'a> Renderer<'a> {
         let Some(path) = file::find(self.repo, &comp_dir) else {
             return;
         };
+        let _mark = processing(&path);
         let layer = self.read_layer(&path, out);
         stack.push(comp_dir.clone());
         for e in &layer.resources {
@@ -388,6 +393,7 @@ impl<'a> Renderer<'a> {
         objects: &mut Vec<Object>,
         out: &mut Rendered,
     ) {
+        let _mark = processing(path);
         let file = match self.repo.load(path) {
             Ok(id) => self.repo.file(id),
             Err(err) => {
@@ -418,38 +424,43 @@ impl<'a> Renderer<'a> {
         }
         for doc in &file.docs {
             let Some(root) = &doc.root else { continue };
-            match object_from(root) {
-                Ok(Some(obj)) => push_object(obj, objects),
-                Ok(None) => {}
-                Err(message) => out.problems.push(Problem::NotAnObject {
-                    span: root.get_entry("kind").map_or(
-                        Span {
-                            file: file.id,
-                            start: doc.start,
-                            end: doc.start,
-                        },
-                        |(k, _)| k.span,
-                    ),
-                    message,
-                }),
+            // A `v1` List (which has no name of its own) stands for its items.
+            let nodes = list_items(root).unwrap_or(std::slice::from_ref(root));
+            for node in nodes {
+                match object_from(node) {
+                    Ok(Some(obj)) => objects.push(obj),
+                    Ok(None) => {}
+                    Err(message) => {
+                        let at = if std::ptr::eq(node, root) {
+                            doc.start
+                        } else {
+                            node.span.start
+                        };
+                        out.problems.push(Problem::NotAnObject {
+                            span: node.get_entry("kind").map_or(
+                                Span {
+                                    file: file.id,
+                                    start: at,
+                                    end: at,
+                                },
+                                |(k, _)| k.span,
+                            ),
+                            message,
+                        });
+                    }
+                }
             }
         }
     }
 }
 
-/// Expands `List` objects into their items.
-fn push_object(obj: Object, objects: &mut Vec<Object>) {
-    if obj.kind.ends_with("List") && obj.api_version == "v1" {
-        if let Some(items) = obj.body.get("items").and_then(Node::as_seq) {
-            for item in items {
-                if let Ok(Some(o)) = object_from(item) {
-                    objects.push(o);
-                }
-            }
-        }
-        return;
+/// The items of a `v1` `List` (`kind: List`, `ConfigMapList`, ...), which kustomize expands.
+fn list_items(root: &Node) -> Option<&[Node]> {
+    let kind = root.str_at(&["kind"])?;
+    if root.str_at(&["apiVersion"]) != Some("v1") || !kind.ends_with("List") {
+        return None;
     }
-    objects.push(obj);
+    root.get("items")?.as_seq()
 }
 
 /// Reads the identity of a Kubernetes object. `Ok(None)` for kustomize's own config documents,

@@ -4,6 +4,7 @@
 //! separated, without `.` or `..` (the root itself is `""`). Nothing here follows a path or a
 //! symlink out of the root, and nothing here writes.
 
+pub mod processing;
 pub mod yaml;
 
 use std::collections::HashMap;
@@ -272,6 +273,8 @@ impl Repo {
     }
 
     fn read_and_parse(&self, rel: &str) -> Result<FileId, LoadError> {
+        let _mark = processing::processing(rel);
+        processing::debug_panic_on(rel);
         match self.entry(rel) {
             Entry::Missing | Entry::Dir => return Err(LoadError::Missing),
             Entry::Escapes => return Err(LoadError::Escapes),

@@ -530,7 +530,11 @@ impl KeyIndex {
 /// The 1-based line of a byte offset, for messages that name another place in the file.
 fn line_of(text: &str, offset: u32) -> usize {
     let end = (offset as usize).min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]

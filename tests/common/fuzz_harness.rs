@@ -114,12 +114,7 @@ const PIPELINE_FIXED: &[(&str, &str)] = &[
 
 /// Writes the layout into `root`: the parts of `data` over the variable files, then the fixed
 /// ones. Every path is written on every call, so a directory can be reused between inputs.
-pub fn write_layout(
-    root: &Path,
-    data: &[u8],
-    variable: &[(&str, &str)],
-    fixed: &[(&str, &str)],
-) {
+pub fn write_layout(root: &Path, data: &[u8], variable: &[(&str, &str)], fixed: &[(&str, &str)]) {
     let mut parts = split(data);
     parts.resize(variable.len(), None);
     for ((path, default), part) in variable.iter().zip(parts) {
