@@ -45,7 +45,7 @@ impl Pattern {
         {
             return Pattern::Exact(text.to_string());
         }
-        match Regex::new(&format!("^(?:{text})$")) {
+        match Regex::new(&format!("^(?:{})$", literal_braces(text))) {
             Ok(re) => Pattern::Regex(re),
             Err(_) => Pattern::Exact(text.to_string()),
         }
@@ -57,6 +57,37 @@ impl Pattern {
             Pattern::Regex(re) => re.is_match(value),
         }
     }
+}
+
+/// kustomize uses Go's RE2, where a `{` that does not start a repetition (`{2}`, `{2,}`,
+/// `{2,5}`) is a literal: selectors such as `\${cluster_name}-app` rely on it. regex-lite
+/// rejects those, so they are escaped first.
+fn literal_braces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some((_, next)) = chars.next() {
+                    out.push(next);
+                }
+            }
+            '{' => {
+                let rest = &text[i + 1..];
+                let repetition = rest.find('}').is_some_and(|end| {
+                    let inner = &rest[..end];
+                    let (min, max) = inner.split_once(',').unwrap_or((inner, "0"));
+                    !min.is_empty()
+                        && min.bytes().all(|b| b.is_ascii_digit())
+                        && max.bytes().all(|b| b.is_ascii_digit())
+                });
+                out.push_str(if repetition { "{" } else { "\\{" });
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 impl Selector {
@@ -301,6 +332,21 @@ impl LoadedPatch<'_> {
                     let body = std::sync::Arc::make_mut(&mut obj.body);
                     for op in ops {
                         apply_json6902(body, op);
+                        // kustomize lets a JSON patch rename an object or move it to another
+                        // namespace; the kind stays. (Only then: the name and namespace that
+                        // transforms gave the object are not written back into its body.)
+                        match op.str_at(&["path"]) {
+                            Some("/metadata/name") => {
+                                if let Some(name) = body.str_at(&["metadata", "name"]) {
+                                    obj.name = name.to_string();
+                                }
+                            }
+                            Some("/metadata/namespace") => {
+                                obj.namespace =
+                                    body.str_at(&["metadata", "namespace"]).map(str::to_string);
+                            }
+                            _ => {}
+                        }
                     }
                 }
             }
@@ -420,5 +466,21 @@ fn apply_json6902(body: &mut Node, op: &Node) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn braces_are_literal_unless_they_repeat() {
+        assert_eq!(literal_braces(r"\${x}-app"), r"\$\{x}-app");
+        assert_eq!(literal_braces("a{2}b{1,}c{1,3}"), "a{2}b{1,}c{1,3}");
+        assert_eq!(literal_braces("{x}"), r"\{x}");
+        let p = Pattern::new(r"\${cluster_name}-ingress-nginx");
+        assert!(p.matches("${cluster_name}-ingress-nginx"));
+        assert!(!p.matches("prod-ingress-nginx"));
+        assert!(Pattern::new("web-[0-9]{2}").matches("web-42"));
     }
 }
