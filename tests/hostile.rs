@@ -823,6 +823,85 @@ fn kustomizations_that_include_each_other() {
 }
 
 #[test]
+fn diamonds_of_bases_and_components_stay_linear() {
+    // Each level lists the next twice: 2^30 copies of one ConfigMap, and 2^30 applications of
+    // a component, if nothing stopped them. kustomize refuses the second copy of an object
+    // ("may not add resource with an already registered id"), so fleetlint keeps one and
+    // reports each level once; component applications are bounded.
+    let dir = fleet();
+    let root = dir.path();
+    for i in 0..30 {
+        write(
+            root,
+            &format!("apps/d{i}/kustomization.yaml"),
+            format!("resources:\n  - ../d{0}\n  - ../d{0}/\n", i + 1),
+        );
+        write(
+            root,
+            &format!("apps/c{i}/kustomization.yaml"),
+            format!(
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncomponents:\n  - ../c{0}\n  - ../c{0}\n",
+                i + 1
+            ),
+        );
+    }
+    write(
+        root,
+        "apps/d30/kustomization.yaml",
+        "resources:\n  - cm.yaml\n",
+    );
+    write(root, "apps/d30/cm.yaml", config_map("x"));
+    write(
+        root,
+        "apps/c30/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamePrefix: p-\n",
+    );
+    write(
+        root,
+        "apps/dev/kustomization.yaml",
+        "resources:\n  - cm.yaml\n  - ../d0\ncomponents:\n  - ../c0\n",
+    );
+    let outcome = checked(root);
+    let mut expected: Vec<(String, String, u64, u64)> = (0..30)
+        .map(|i| {
+            (
+                "FL009".to_string(),
+                format!("apps/d{i}/kustomization.yaml"),
+                3,
+                5,
+            )
+        })
+        .collect();
+    expected.push(("FL004".into(), "apps/c28/kustomization.yaml".into(), 4, 5));
+    let expected: Vec<(&str, &str, u64, u64)> = expected
+        .iter()
+        .map(|(c, f, l, col)| (c.as_str(), f.as_str(), *l, *col))
+        .collect();
+    outcome.assert_findings(&expected);
+    contains(
+        outcome.one("FL009", "apps/d29/kustomization.yaml"),
+        "ConfigMap \"default/x\" is added twice to one kustomization",
+    );
+    contains(
+        outcome.one("FL004", "apps/c28/kustomization.yaml"),
+        "fleetlint applies at most 1000 components in one build",
+    );
+}
+
+#[test]
+fn the_same_file_listed_twice() {
+    let dir = fleet();
+    let root = dir.path();
+    resources(root, &["cm.yaml"]);
+    let outcome = checked(root);
+    outcome.assert_findings(&[("FL009", "apps/dev/kustomization.yaml", 3, 5)]);
+    contains(
+        outcome.one("FL009", "apps/dev/kustomization.yaml"),
+        "ConfigMap \"default/settings\" is added twice to one kustomization",
+    );
+}
+
+#[test]
 fn flux_kustomization_whose_path_is_its_own_directory() {
     let dir = fleet();
     let root = dir.path();

@@ -164,6 +164,16 @@ pub fn kustomize(root: &Path, data: &[u8]) {
                 | Problem::InvalidYaml { span, .. }
                 | Problem::NotAnObject { span, .. }
                 | Problem::Remote { span, .. } => *span,
+                Problem::DuplicateId {
+                    entry,
+                    second,
+                    first,
+                    ..
+                } => {
+                    span_in_file(&repo, *first);
+                    span_in_file(&repo, *second);
+                    entry.unwrap_or(*second)
+                }
             };
             span_in_file(&repo, span);
         }
