@@ -548,6 +548,36 @@ fn a_200_mb_file_is_not_read() {
     }
 }
 
+#[test]
+fn substitution_of_a_long_variable_many_times() {
+    // A 1 MB variable used 20 000 times would be 20 GB of substituted text.
+    let dir = fleet();
+    let root = dir.path();
+    let mut apps = flux_kustomization("apps", "./apps/dev", &[]);
+    apps.push_str(&format!(
+        "  postBuild:\n    substitute:\n      BIG: \"{}\"\n",
+        "x".repeat(1_000_000)
+    ));
+    write(root, "clusters/dev/apps.yaml", apps);
+    write(
+        root,
+        "apps/dev/cm.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\ndata:\n  a: \"{}\"\n",
+            "${BIG}".repeat(20_000)
+        ),
+    );
+    let outcome = checked(root);
+    outcome.assert_findings(&[("FL012", "apps/dev/cm.yaml", 4, 9)]);
+    contains(
+        outcome.one("FL012", "apps/dev/cm.yaml"),
+        &format!(
+            "post-build substitution of Kustomization \"flux-system/apps\" grows past {} MiB",
+            fleetlint::kustomize::substitute::MAX_SUBSTITUTED_BYTES / (1024 * 1024)
+        ),
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bytes that are not YAML text.
 

@@ -537,9 +537,21 @@ impl Cluster {
         let ks = &self.kustomizations[index];
         let rendered = renderer.flux_build(dir, &self.source_root, &ks.spec.transforms);
         let mut objects = rendered.objects.clone();
+        let mut problems = rendered.problems.clone();
         if !vars.is_empty() || ks.spec.substitute_always {
+            let mut budget = substitute::MAX_SUBSTITUTED_BYTES;
             for obj in &mut objects {
-                substitute::apply(obj, vars);
+                if !substitute::apply_within(obj, vars, &mut budget) {
+                    problems.push(Problem::InvalidYaml {
+                        span: obj.name_span,
+                        message: format!(
+                            "post-build substitution of Kustomization \"{}\" grows past {} MiB at this object (variables with long values used many times), so the rest is not substituted",
+                            ks.id(),
+                            substitute::MAX_SUBSTITUTED_BYTES / (1024 * 1024)
+                        ),
+                    });
+                    break;
+                }
             }
         }
         let depth = ks.depth(&self.kustomizations);
@@ -620,7 +632,7 @@ impl Cluster {
         let ks = &mut self.kustomizations[index];
         ks.dir = Some(dir.to_string());
         ks.applied = objects;
-        ks.problems = rendered.problems.clone();
+        ks.problems = problems;
         found
     }
 

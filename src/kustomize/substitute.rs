@@ -32,7 +32,13 @@ impl Vars {
     /// Replaces `${VAR}` forms in `text`. Unset and unknown variables are left as written, so
     /// that identities containing them stay recognisable.
     pub fn substitute(&self, text: &str) -> Substituted {
-        let mut out = String::with_capacity(text.len());
+        self.substitute_within(text, usize::MAX)
+            .expect("no output is longer than usize::MAX")
+    }
+
+    /// [`Vars::substitute`], or `None` as soon as the output would be longer than `limit`.
+    pub fn substitute_within(&self, text: &str, limit: usize) -> Option<Substituted> {
+        let mut out = String::with_capacity(text.len().min(limit));
         let mut unset = Vec::new();
         let mut unknown = Vec::new();
         let mut rest = text;
@@ -67,7 +73,12 @@ impl Vars {
                 .rev()
                 .find_map(|o| op.strip_prefix(o));
             match (self.values.get(name), default) {
-                (Some(Some(value)), _) => out.push_str(value),
+                (Some(Some(value)), _) => {
+                    if out.len().saturating_add(value.len()) > limit {
+                        return None;
+                    }
+                    out.push_str(value)
+                }
                 (Some(None), _) => {
                     unknown.push(name.to_string());
                     out.push_str(whole);
@@ -81,13 +92,20 @@ impl Vars {
             }
         }
         out.push_str(rest);
-        Substituted {
+        if out.len() > limit {
+            return None;
+        }
+        Some(Substituted {
             text: out,
             unset,
             unknown,
-        }
+        })
     }
 }
+
+/// Bytes that post-build substitution may produce for one Kustomization: a variable with a
+/// long value used many times must not turn a small repository into gigabytes.
+pub const MAX_SUBSTITUTED_BYTES: usize = 64 * 1024 * 1024;
 
 /// envsubst's default-providing operators exempt a variable from strict mode.
 fn has_default_op(op: &str) -> bool {
@@ -107,22 +125,44 @@ pub fn is_disabled(obj: &Object) -> bool {
 
 /// Substitutes every string of an object, its identity included.
 pub fn apply(obj: &mut Object, vars: &Vars) {
+    let mut budget = usize::MAX;
+    apply_within(obj, vars, &mut budget);
+}
+
+/// [`apply`], spending at most `budget` bytes of substituted text (what is spent is taken off
+/// it). Returns false when the budget ran out: the strings not yet substituted keep their
+/// `${VAR}` forms.
+pub fn apply_within(obj: &mut Object, vars: &Vars, budget: &mut usize) -> bool {
     if is_disabled(obj) {
-        return;
+        return true;
     }
+    let mut one = |text: &mut String| -> bool {
+        if !text.contains("${") {
+            return true;
+        }
+        match vars.substitute_within(text, *budget) {
+            Some(done) => {
+                *budget -= done.text.len();
+                *text = done.text;
+                true
+            }
+            None => false,
+        }
+    };
     for field in [&mut obj.name, &mut obj.kind, &mut obj.api_version] {
-        if field.contains("${") {
-            *field = vars.substitute(field).text;
+        if !one(field) {
+            return false;
         }
     }
     if let Some(ns) = &mut obj.namespace
-        && ns.contains("${")
+        && !one(ns)
     {
-        *ns = vars.substitute(ns).text;
+        return false;
     }
     if contains_var(&obj.body) {
-        substitute_node(Arc::make_mut(&mut obj.body), vars);
+        return substitute_node(Arc::make_mut(&mut obj.body), &mut one);
     }
+    true
 }
 
 fn contains_var(node: &Node) -> bool {
@@ -135,20 +175,14 @@ fn contains_var(node: &Node) -> bool {
     found
 }
 
-fn substitute_node(node: &mut Node, vars: &Vars) {
+/// Substitutes every scalar with `one`, stopping (false) when it does.
+fn substitute_node(node: &mut Node, one: &mut dyn FnMut(&mut String) -> bool) -> bool {
     match &mut node.value {
-        Value::Scalar { text, .. } => {
-            if text.contains("${") {
-                *text = vars.substitute(text).text;
-            }
-        }
-        Value::Seq(items) => items.iter_mut().for_each(|n| substitute_node(n, vars)),
-        Value::Map(entries) => {
-            for (k, v) in entries {
-                substitute_node(k, vars);
-                substitute_node(v, vars);
-            }
-        }
+        Value::Scalar { text, .. } => one(text),
+        Value::Seq(items) => items.iter_mut().all(|n| substitute_node(n, one)),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .all(|(k, v)| substitute_node(k, one) && substitute_node(v, one)),
     }
 }
 
