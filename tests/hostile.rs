@@ -980,6 +980,37 @@ fn ten_thousand_kustomizations_in_one_file() {
     assert_eq!(outcome.kustomizations, 10_003);
 }
 
+#[test]
+fn many_kustomizations_applying_one_large_directory() {
+    // 2 000 Kustomizations × 1 000 ConfigMaps: 2 million applied objects from 400 kB of YAML.
+    let dir = fleet();
+    let root = dir.path();
+    let docs: Vec<String> = (0..2_000)
+        .map(|i| flux_kustomization(&format!("ks-{i}"), "./apps/big", &[]))
+        .collect();
+    write(root, "clusters/dev/many.yaml", docs.join("---\n"));
+    let maps: Vec<String> = (0..1_000).map(|i| config_map(&format!("cm-{i}"))).collect();
+    write(root, "apps/big/cms.yaml", maps.join("---\n"));
+    let outcome = checked(root);
+    let limit: Vec<&Diag> = outcome
+        .diags
+        .iter()
+        .filter(|d| d.file != SENTINEL_FILE)
+        .collect();
+    assert_eq!(limit.len(), 1, "{:#?}", outcome.diags);
+    assert_eq!(
+        (limit[0].code.as_str(), limit[0].file.as_str()),
+        ("FL012", "clusters/dev/many.yaml")
+    );
+    contains(
+        limit[0],
+        &format!(
+            "cluster \"dev\" applies more than {} objects",
+            fleetlint::fleet::MAX_CLUSTER_OBJECTS
+        ),
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_fifo_named_yaml_does_not_block() {

@@ -14,6 +14,11 @@ use crate::source::{self, Entry, FileId, Repo, Span};
 pub use discover::{Root, RootSource};
 use flux::{HelmReleaseSpec, KustomizationSpec, Reference};
 
+/// Objects one cluster may apply in all. Real clusters apply thousands; a few kilobytes of
+/// hostile YAML (10 000 Kustomizations applying one directory of 10 000 objects) would
+/// otherwise hold a hundred million objects in memory.
+pub const MAX_CLUSTER_OBJECTS: usize = 1_000_000;
+
 /// Parent chains longer than this stop growing (a path that includes itself with a prefix
 /// would otherwise create new Kustomizations forever).
 const MAX_NESTING: usize = 64;
@@ -115,6 +120,8 @@ pub struct Cluster {
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
+    /// Objects applied so far, against [`MAX_CLUSTER_OBJECTS`].
+    applied_objects: usize,
 }
 
 impl Cluster {
@@ -192,6 +199,7 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
+        applied_objects: 0,
     };
     let mut queue = VecDeque::new();
     match &root.source {
@@ -536,6 +544,22 @@ impl Cluster {
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
         let rendered = renderer.flux_build(dir, &self.source_root, &ks.spec.transforms);
+        if self.applied_objects.saturating_add(rendered.objects.len()) > MAX_CLUSTER_OBJECTS {
+            let first_time = self.applied_objects <= MAX_CLUSTER_OBJECTS;
+            self.applied_objects = MAX_CLUSTER_OBJECTS + 1;
+            if first_time && let Some(span) = ks.name_span() {
+                let message = format!(
+                    "cluster \"{}\" applies more than {MAX_CLUSTER_OBJECTS} objects with Kustomization \"{}\", so it and the Kustomizations not yet rendered are not checked",
+                    self.name,
+                    ks.id()
+                );
+                self.kustomizations[index]
+                    .problems
+                    .push(Problem::InvalidYaml { span, message });
+            }
+            return Vec::new();
+        }
+        self.applied_objects += rendered.objects.len();
         let mut objects = rendered.objects.clone();
         let mut problems = rendered.problems.clone();
         if !vars.is_empty() || ks.spec.substitute_always {
