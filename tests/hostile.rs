@@ -1011,6 +1011,32 @@ fn many_kustomizations_applying_one_large_directory() {
     );
 }
 
+#[test]
+fn a_large_patch_applied_to_many_objects() {
+    // A 1 MB patch applied to 1 000 ConfigMaps would copy 1 GB.
+    let dir = fleet();
+    let root = dir.path();
+    let maps: Vec<String> = (0..1_000).map(|i| config_map(&format!("cm-{i}"))).collect();
+    write(root, "apps/dev/many.yaml", maps.join("---\n"));
+    write(
+        root,
+        "apps/dev/kustomization.yaml",
+        format!(
+            "resources:\n  - cm.yaml\n  - many.yaml\npatches:\n  - target:\n      kind: ConfigMap\n    patch: |\n      - op: add\n        path: /data/big\n        value: \"{}\"\n",
+            "x".repeat(1_000_000)
+        ),
+    );
+    let outcome = checked(root);
+    outcome.assert_findings(&[("FL012", "apps/dev/kustomization.yaml", 5, 5)]);
+    contains(
+        outcome.one("FL012", "apps/dev/kustomization.yaml"),
+        &format!(
+            "patches copy more than {} MiB",
+            fleetlint::kustomize::MAX_PATCHED_BYTES / (1024 * 1024)
+        ),
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_fifo_named_yaml_does_not_block() {

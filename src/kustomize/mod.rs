@@ -119,11 +119,15 @@ pub trait Scope: Sync {
 /// Components applied in one build at most (see `apply_component`).
 pub const MAX_COMPONENTS: usize = 1_000;
 
-/// The state of one build: the directories being included, to stop loops, and the number of
-/// components applied so far.
+/// Bytes that patches may copy into objects in one build (see `transform`).
+pub const MAX_PATCHED_BYTES: usize = 256 * 1024 * 1024;
+
+/// The state of one build: the directories being included, to stop loops, and how much work
+/// was done so far (components applied, bytes patched).
 struct Walk {
     stack: Vec<String>,
     components: usize,
+    patched: usize,
 }
 
 /// kustomize's identity of an object: (apiVersion, kind, effective namespace, name).
@@ -169,6 +173,7 @@ impl<'a> Renderer<'a> {
         let mut walk = Walk {
             stack: vec![dir.to_string()],
             components: 0,
+            patched: 0,
         };
         self.build_layer(dir, &layer, &mut walk, &mut out);
         self.store(key, out)
@@ -244,7 +249,7 @@ impl<'a> Renderer<'a> {
             self.apply_component(dir, entry, walk, &mut objects, &mut ids, out);
         }
         file::generate(self.repo, dir, layer, &mut objects, out);
-        self.transform(dir, layer, &mut objects, out);
+        self.transform(dir, layer, walk, &mut objects, out);
         out.objects.extend(objects);
     }
 
@@ -294,7 +299,7 @@ impl<'a> Renderer<'a> {
         }
         walk.stack.pop();
         file::generate(self.repo, &comp_dir, &layer, objects, out);
-        self.transform(&comp_dir, &layer, objects, out);
+        self.transform(&comp_dir, &layer, walk, objects, out);
         // The transforms renamed what was accumulated: later resources meet the new names.
         *ids = Ids::default();
         for obj in objects.iter() {
@@ -347,15 +352,34 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn transform(&self, dir: &str, layer: &Layer, objects: &mut Vec<Object>, out: &mut Rendered) {
-        for patch in &layer.patches {
-            let patch = match patch.load(self.repo, dir) {
+    fn transform(
+        &self,
+        dir: &str,
+        layer: &Layer,
+        walk: &mut Walk,
+        objects: &mut Vec<Object>,
+        out: &mut Rendered,
+    ) {
+        for entry in &layer.patches {
+            let patch = match entry.load(self.repo, dir) {
                 Ok(p) => p,
                 Err(problem) => {
                     out.problems.push(problem);
                     continue;
                 }
             };
+            // A large patch applied to many objects copies itself into each of them.
+            walk.patched = walk.patched.saturating_add(patch.cost(objects));
+            if walk.patched > MAX_PATCHED_BYTES {
+                out.problems.push(Problem::InvalidYaml {
+                    span: entry.span,
+                    message: format!(
+                        "patches copy more than {} MiB into the objects of this build (a large patch applied to many objects), so this patch and the ones after it are not applied",
+                        MAX_PATCHED_BYTES / (1024 * 1024)
+                    ),
+                });
+                break;
+            }
             patch.apply(objects, out);
         }
         if let Some(ns) = &layer.namespace {

@@ -322,13 +322,41 @@ pub struct LoadedPatch<'a> {
 }
 
 impl LoadedPatch<'_> {
+    /// Whether the patch applies to `obj`: its target, or for a strategic-merge patch without
+    /// one, the kind, name and namespace in the patch itself. A JSON patch needs a target.
+    fn matches(&self, obj: &Object) -> bool {
+        match (&self.patch.target, &self.body.value) {
+            (Some(target), _) => target.matches(obj),
+            (None, Value::Map(_)) => {
+                self.body.str_at(&["kind"]) == Some(obj.kind.as_str())
+                    && self.body.str_at(&["metadata", "name"]) == Some(obj.name.as_str())
+                    && self
+                        .body
+                        .str_at(&["metadata", "namespace"])
+                        .is_none_or(|ns| Some(ns) == obj.namespace.as_deref())
+            }
+            (None, _) => false,
+        }
+    }
+
+    /// About how many bytes applying the patch copies into `objects`: its size for each
+    /// object it applies to.
+    pub fn cost(&self, objects: &[Object]) -> usize {
+        let mut size = 0usize;
+        self.body.walk(&mut |n| {
+            size += 16;
+            if let Value::Scalar { text, .. } = &n.value {
+                size += text.len();
+            }
+        });
+        let targets = objects.iter().filter(|o| self.matches(o)).count();
+        size.saturating_mul(targets)
+    }
+
     pub fn apply(&self, objects: &mut Vec<Object>, _out: &mut Rendered) {
         match &self.body.value {
             Value::Seq(ops) => {
-                let Some(target) = &self.patch.target else {
-                    return;
-                };
-                for obj in objects.iter_mut().filter(|o| target.matches(o)) {
+                for obj in objects.iter_mut().filter(|o| self.matches(o)) {
                     let body = std::sync::Arc::make_mut(&mut obj.body);
                     for op in ops {
                         apply_json6902(body, op);
@@ -351,23 +379,11 @@ impl LoadedPatch<'_> {
                 }
             }
             Value::Map(_) => {
-                let delete = self.body.str_at(&["$patch"]) == Some("delete");
-                let matches = |obj: &Object| match &self.patch.target {
-                    Some(target) => target.matches(obj),
-                    None => {
-                        self.body.str_at(&["kind"]) == Some(obj.kind.as_str())
-                            && self.body.str_at(&["metadata", "name"]) == Some(obj.name.as_str())
-                            && self
-                                .body
-                                .str_at(&["metadata", "namespace"])
-                                .is_none_or(|ns| Some(ns) == obj.namespace.as_deref())
-                    }
-                };
-                if delete {
-                    objects.retain(|o| !matches(o));
+                if self.body.str_at(&["$patch"]) == Some("delete") {
+                    objects.retain(|o| !self.matches(o));
                     return;
                 }
-                for obj in objects.iter_mut().filter(|o| matches(o)) {
+                for obj in objects.iter_mut().filter(|o| self.matches(o)) {
                     merge(std::sync::Arc::make_mut(&mut obj.body), &self.body);
                 }
             }
