@@ -660,6 +660,17 @@ fn crlf_line_endings() {
 }
 
 #[test]
+fn old_mac_line_endings() {
+    // A lone `\r` ends a line for YAML: positions must count it as one.
+    let dir = fleet();
+    let root = dir.path();
+    let text = flux_kustomization("cr", "./apps/dev", &["nope"]).replace('\n', "\r");
+    write(root, "clusters/dev/cr.yaml", text);
+    let outcome = checked(root);
+    outcome.assert_findings(&[("FL002", "clusters/dev/cr.yaml", 14, 13)]);
+}
+
+#[test]
 fn tabs_as_indentation() {
     let dir = fleet();
     let root = dir.path();
@@ -1034,6 +1045,49 @@ fn a_large_patch_applied_to_many_objects() {
             "patches copy more than {} MiB",
             fleetlint::kustomize::MAX_PATCHED_BYTES / (1024 * 1024)
         ),
+    );
+}
+
+#[test]
+fn thousands_of_findings_in_one_file() {
+    // Each finding used to rescan its file from the start (twice, with a copy of the text for
+    // the human report), and each did-you-mean compared every name: quadratic, minutes here.
+    let dir = fleet();
+    let root = dir.path();
+    let docs: Vec<String> = (0..5_000)
+        .map(|i| flux_kustomization(&format!("ks-{i}"), "./apps/dev", &[&format!("nope-{i}")]))
+        .collect();
+    write(root, "clusters/dev/many.yaml", docs.join("---\n"));
+    let started = std::time::Instant::now();
+    let outcome = checked(root);
+    let many: Vec<&Diag> = outcome
+        .diags
+        .iter()
+        .filter(|d| d.file == "clusters/dev/many.yaml")
+        .collect();
+    assert_eq!(many.len(), 5_000);
+    // Document i starts on line 15 * i + 1; its dependency is its 14th line.
+    assert!(
+        many.iter()
+            .all(|d| d.code == "FL002" && d.column == 13 && (d.line - 14) % 15 == 0)
+    );
+    let human = Command::cargo_bin("fleetlint")
+        .expect("the binary is built")
+        .current_dir(root)
+        .args(["--color", "never"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("fleetlint runs");
+    assert_eq!(human.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&human.stdout)
+            .contains("fleetlint: 5001 errors, 0 warnings, 0 infos")
+    );
+    // Generous for a loaded debug build; the quadratic version took minutes.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
     );
 }
 

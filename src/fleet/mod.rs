@@ -5,7 +5,7 @@
 pub mod discover;
 pub mod flux;
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::kustomize::substitute::{self, Vars};
 use crate::kustomize::{EntryKind, Object, PathRef, Problem, Renderer};
@@ -120,6 +120,10 @@ pub struct Cluster {
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
+    /// HelmReleases by (namespace, name) and sources by (kind, namespace, name): lookups stay
+    /// constant-time when a file defines tens of thousands of them.
+    helm_release_ids: HashMap<(String, String), usize>,
+    source_ids: HashMap<(String, String, String), usize>,
     /// Objects applied so far, against [`MAX_CLUSTER_OBJECTS`].
     applied_objects: usize,
 }
@@ -178,9 +182,29 @@ impl Cluster {
     }
 
     pub fn find_source(&self, kind: &str, namespace: &str, name: &str) -> Option<&Source> {
-        self.sources
-            .iter()
-            .find(|s| s.kind == kind && s.namespace == namespace && s.name == name)
+        self.source_ids
+            .get(&(kind.to_string(), namespace.to_string(), name.to_string()))
+            .map(|&i| &self.sources[i])
+    }
+
+    /// The index of a HelmRelease by namespace and name.
+    pub fn helm_release(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.helm_release_ids
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    /// Adds a source unless one of the same kind, namespace and name is already known.
+    fn add_source(&mut self, source: Source) {
+        let key = (
+            source.kind.clone(),
+            source.namespace.clone(),
+            source.name.clone(),
+        );
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.source_ids.entry(key) {
+            slot.insert(self.sources.len());
+            self.sources.push(source);
+        }
     }
 }
 
@@ -199,6 +223,8 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
+        helm_release_ids: HashMap::new(),
+        source_ids: HashMap::new(),
         applied_objects: 0,
     };
     let mut queue = VecDeque::new();
@@ -223,7 +249,7 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
                     .push((src.namespace.clone(), src.name.clone()));
                 if repository.is_none() {
                     // Applied by hand at bootstrap: its GitRepository is made outside the repo.
-                    cluster.sources.push(Source {
+                    cluster.add_source(Source {
                         kind: src.kind.clone(),
                         namespace: src.namespace.clone(),
                         name: src.name.clone(),
@@ -242,7 +268,7 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
             let ns = "flux-system".to_string();
             // Flux Operator and `flux bootstrap` both create `flux-system/flux-system`.
             cluster.own_sources.push((ns.clone(), "flux-system".into()));
-            cluster.sources.push(Source {
+            cluster.add_source(Source {
                 kind: "GitRepository".into(),
                 namespace: ns.clone(),
                 name: "flux-system".into(),
@@ -624,9 +650,8 @@ impl Cluster {
                 }
             } else if flux::is_helm_release(obj) {
                 let existing = self
-                    .helm_releases
-                    .iter()
-                    .find(|h| h.namespace == namespace && h.name == obj.name);
+                    .helm_release(&namespace, &obj.name)
+                    .map(|i| &self.helm_releases[i]);
                 match existing {
                     Some(h) if h.object.origin == obj.origin => {}
                     Some(h) => self.duplicates.push(DuplicateDefinition {
@@ -634,18 +659,22 @@ impl Cluster {
                         first: h.object.name_span,
                         second: obj.name_span,
                     }),
-                    None => self.helm_releases.push(HelmRelease {
-                        spec: HelmReleaseSpec::read(obj, &namespace),
-                        namespace,
-                        name: obj.name.clone(),
-                        object: obj.clone(),
-                        applied_by: index,
-                    }),
+                    None => {
+                        self.helm_release_ids.insert(
+                            (namespace.clone(), obj.name.clone()),
+                            self.helm_releases.len(),
+                        );
+                        self.helm_releases.push(HelmRelease {
+                            spec: HelmReleaseSpec::read(obj, &namespace),
+                            namespace,
+                            name: obj.name.clone(),
+                            object: obj.clone(),
+                            applied_by: index,
+                        });
+                    }
                 }
-            } else if flux::is_source(obj)
-                && self.find_source(&obj.kind, &namespace, &obj.name).is_none()
-            {
-                self.sources.push(Source {
+            } else if flux::is_source(obj) {
+                self.add_source(Source {
                     kind: obj.kind.clone(),
                     namespace,
                     name: obj.name.clone(),

@@ -32,8 +32,8 @@ pub struct Location {
 
 pub fn locate(repo: &Repo, span: Span) -> Location {
     let file = repo.file(span.file);
-    let (line, column) = line_col(&file.text, span.start);
-    let (end_line, end_column) = line_col(&file.text, span.end.max(span.start));
+    let (line, column) = file.line_col(span.start);
+    let (end_line, end_column) = file.line_col(span.end.max(span.start));
     Location {
         file: file.path.clone(),
         line,

@@ -12,7 +12,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 pub use yaml::{Document, Node, Value, YamlError};
 
@@ -44,9 +44,36 @@ pub struct SourceFile {
     pub text: String,
     pub docs: Vec<Document>,
     pub errors: Vec<YamlError>,
+    /// Byte offsets where lines start, computed on first use by [`SourceFile::line_col`].
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
+    /// The 1-based line and column (in characters) of a byte offset, clamped to the text.
+    /// Lines are indexed once per file, so a file with thousands of findings is not rescanned
+    /// from its start for each of them.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let text = &self.text;
+        let mut offset = (offset as usize).min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // Line breaks as YAML (and miette) count them: `\n`, `\r\n` and a lone `\r`.
+        let starts = self.line_starts.get_or_init(|| {
+            let bytes = text.as_bytes();
+            let mut starts = vec![0];
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                    starts.push(i as u32 + 1);
+                }
+            }
+            starts
+        });
+        let line = starts.partition_point(|&s| s as usize <= offset);
+        let start = starts[line - 1] as usize;
+        (line, text[start..offset].chars().count() + 1)
+    }
+
     /// A span covering nothing at the start of the file, for findings about the file itself.
     pub fn start_span(&self) -> Span {
         let end = self.text.find('\n').unwrap_or(self.text.len()) as u32;
@@ -315,6 +342,7 @@ impl Repo {
                 },
                 message: err.to_string(),
             }],
+            line_starts: OnceLock::new(),
         });
         self.files
             .write()
@@ -340,6 +368,7 @@ impl Repo {
             text,
             docs,
             errors,
+            line_starts: OnceLock::new(),
         });
         self.files
             .write()
@@ -423,6 +452,30 @@ pub fn resolve(base: &str, rel: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_col_counts_characters_and_clamps() {
+        let file = SourceFile {
+            id: FileId(0),
+            path: "x.yaml".into(),
+            text: "a: é\nbé: x\n".into(),
+            docs: Vec::new(),
+            errors: Vec::new(),
+            line_starts: OnceLock::new(),
+        };
+        assert_eq!(file.line_col(0), (1, 1));
+        assert_eq!(file.line_col(file.text.find('x').unwrap() as u32), (2, 5));
+        // Inside a character: its start; past the end: the end.
+        assert_eq!(file.line_col(4), (1, 4));
+        assert_eq!(file.line_col(1000), (3, 1));
+        let old_mac = SourceFile {
+            text: "a: 1\rb: 2\r\nc: 3\n".into(),
+            line_starts: OnceLock::new(),
+            ..file
+        };
+        assert_eq!(old_mac.line_col(5), (2, 1));
+        assert_eq!(old_mac.line_col(11), (3, 1));
+    }
 
     #[test]
     fn resolve_paths() {
