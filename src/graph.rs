@@ -91,10 +91,7 @@ impl Graph {
         }
         for (i, hr) in cluster.helm_releases.iter().enumerate() {
             for (entry, dep) in hr.spec.depends_on.iter().enumerate() {
-                let target = cluster
-                    .helm_releases
-                    .iter()
-                    .position(|h| h.namespace == dep.namespace && h.name == dep.name);
+                let target = cluster.helm_release(&dep.namespace, &dep.name);
                 match target {
                     Some(t) => {
                         graph.add_edge(helm_releases[i], helm_releases[t], Edge::DependsOn(entry));
@@ -132,6 +129,7 @@ impl Graph {
             if !is_cycle {
                 continue;
             }
+            let members: std::collections::HashSet<NodeIndex> = component.iter().copied().collect();
             // Start at the smallest id so the output does not depend on discovery order.
             let start = *component
                 .iter()
@@ -145,7 +143,7 @@ impl Graph {
             while let Some(current) = queue.pop_front() {
                 let mut edges: Vec<_> = depends_only
                     .edges(current)
-                    .filter(|e| component.contains(&e.target()))
+                    .filter(|e| members.contains(&e.target()))
                     .collect();
                 edges.sort_by_key(|e| id(&depends_only[e.target()]));
                 for edge in edges {

@@ -76,19 +76,48 @@ impl Timings {
 
 /// Runs the command line and returns the exit code. A panic anywhere becomes exit 2.
 pub fn run(cli: Cli) -> u8 {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_cli(cli))) {
+    match guarded(|| run_cli(cli)) {
         Ok(Ok(code)) => code,
         Ok(Err(err)) => {
             eprintln!("fleetlint: error: {err:#}");
             EXIT_ERROR
         }
-        Err(_) => {
-            eprintln!(
-                "fleetlint: internal error, please report it at https://github.com/fleetlint/fleetlint/issues with the message above"
-            );
+        Err(message) => {
+            eprintln!("{message}");
             EXIT_ERROR
         }
     }
+}
+
+/// The first file a panicking thread was processing, recorded by the panic hook.
+static PANICKED_WHILE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Runs `f`; a panic (on this thread or a rayon worker) becomes the "internal error" message,
+/// naming the file that was being processed when one was. The panic's own message is printed
+/// just before by the default hook.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Some(file) = source::processing::current() {
+                let mut first = PANICKED_WHILE.lock().unwrap_or_else(|e| e.into_inner());
+                first.get_or_insert(file);
+            }
+            previous(info);
+        }));
+    });
+    *PANICKED_WHILE.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
+        let file = PANICKED_WHILE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let place = file.map_or(String::new(), |f| format!(" while processing {f}"));
+        format!(
+            "fleetlint: internal error{place}, please report it at https://github.com/fleetlint/fleetlint/issues with the message above"
+        )
+    })
 }
 
 fn run_cli(cli: Cli) -> Result<u8> {

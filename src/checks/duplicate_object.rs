@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::{Check, Context};
 use crate::finding::{Finding, Severity};
 use crate::fleet::flux;
-use crate::kustomize::Object;
+use crate::kustomize::{Object, Problem};
 
 /// (target cluster, group, kind, namespace, name)
 type ObjectKey<'a> = (Option<&'a str>, String, &'a str, Option<&'a str>, &'a str);
@@ -40,6 +40,41 @@ fn run(cx: &Context) -> Vec<Finding> {
                     .help("remove one definition or rename it; only one of them can exist")
                     .in_cluster(&cluster.name),
             );
+        }
+        // Accumulated twice in one kustomization: kustomize fails the whole build.
+        for ks in &cluster.kustomizations {
+            for problem in &ks.problems {
+                let Problem::DuplicateId {
+                    entry,
+                    second,
+                    first,
+                    display,
+                } = problem
+                else {
+                    continue;
+                };
+                let mut finding = match entry {
+                    // The same file or base listed twice: point at the second entry.
+                    Some(entry) => CHECK
+                        .finding(
+                            format!("{display} is added twice to one kustomization in cluster \"{}\"", cluster.name),
+                            *entry,
+                            "added again here",
+                        )
+                        .help("list each file or base once: kustomize refuses an object it already has (\"may not add resource with an already registered id\")"),
+                    None => CHECK
+                        .finding(
+                            format!("{display} is defined twice in cluster \"{}\"", cluster.name),
+                            *second,
+                            "second definition",
+                        )
+                        .help("remove one definition or rename it; only one of them can exist"),
+                };
+                if first != second {
+                    finding = finding.label(*first, "first definition");
+                }
+                findings.push(finding.in_cluster(&cluster.name));
+            }
         }
         // Flux Kustomizations and HelmReleases are compared while the cluster is built.
         // Objects sent to another cluster through `kubeConfig` live in that cluster's names.

@@ -1,9 +1,12 @@
 //! FL002 `missing-dependency`: a `dependsOn` entry that names no object of the right kind in
 //! the effective namespace. Flux retries such a dependency forever.
 
-use super::{Check, Context, did_you_mean};
+use std::collections::HashMap;
+
+use super::{Check, Context, SUGGESTION_BUDGET, did_you_mean_within};
 use crate::finding::{Finding, Severity};
 use crate::graph::Node;
+use crate::source::Span;
 
 pub const CHECK: Check = Check {
     code: "FL002",
@@ -14,10 +17,62 @@ pub const CHECK: Check = Check {
     run,
 };
 
+/// The objects a `dependsOn` may name, with an index by name so that each lookup is constant
+/// time however many there are.
+struct Known<'a> {
+    all: Vec<(&'a str, &'a str, Option<Span>)>,
+    by_name: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Known<'a> {
+    fn new(all: Vec<(&'a str, &'a str, Option<Span>)>) -> Known<'a> {
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, (_, name, _)) in all.iter().enumerate() {
+            by_name.entry(name).or_default().push(i);
+        }
+        Known { all, by_name }
+    }
+
+    /// The first one named `name` whose namespace passes `ns`.
+    fn find(
+        &self,
+        name: &str,
+        ns: impl Fn(&str) -> bool,
+    ) -> Option<&(&'a str, &'a str, Option<Span>)> {
+        self.by_name
+            .get(name)?
+            .iter()
+            .map(|&i| &self.all[i])
+            .find(|(n, _, _)| ns(n))
+    }
+}
+
 fn run(cx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
     for model in cx.clusters {
         let cluster = &model.cluster;
+        let kustomizations = Known::new(
+            cluster
+                .kustomizations
+                .iter()
+                .filter(|k| !k.is_virtual)
+                .map(|k| (k.namespace.as_str(), k.name.as_str(), k.name_span()))
+                .collect(),
+        );
+        let helm_releases = Known::new(
+            cluster
+                .helm_releases
+                .iter()
+                .map(|h| {
+                    (
+                        h.namespace.as_str(),
+                        h.name.as_str(),
+                        Some(h.object.name_span),
+                    )
+                })
+                .collect(),
+        );
+        let mut budget = SUGGESTION_BUDGET;
         for dangling in &model.graph.dangling {
             let dep = &dangling.reference;
             if cluster.could_hide(&dep.namespace) {
@@ -29,45 +84,15 @@ fn run(cx: &Context) -> Vec<Finding> {
                     "Kustomization",
                     "HelmRelease",
                     cluster.kustomizations[i].id(),
-                    cluster
-                        .kustomizations
-                        .iter()
-                        .filter(|k| !k.is_virtual)
-                        .map(|k| (k.namespace.as_str(), k.name.as_str(), k.name_span()))
-                        .collect::<Vec<_>>(),
-                    cluster
-                        .helm_releases
-                        .iter()
-                        .map(|h| {
-                            (
-                                h.namespace.as_str(),
-                                h.name.as_str(),
-                                Some(h.object.name_span),
-                            )
-                        })
-                        .collect::<Vec<_>>(),
+                    &kustomizations,
+                    &helm_releases,
                 ),
                 Node::HelmRelease(i) => (
                     "HelmRelease",
                     "Kustomization",
                     cluster.helm_releases[i].id(),
-                    cluster
-                        .helm_releases
-                        .iter()
-                        .map(|h| {
-                            (
-                                h.namespace.as_str(),
-                                h.name.as_str(),
-                                Some(h.object.name_span),
-                            )
-                        })
-                        .collect(),
-                    cluster
-                        .kustomizations
-                        .iter()
-                        .filter(|k| !k.is_virtual)
-                        .map(|k| (k.namespace.as_str(), k.name.as_str(), k.name_span()))
-                        .collect(),
+                    &helm_releases,
+                    &kustomizations,
                 ),
             };
             let mut finding = CHECK
@@ -81,18 +106,16 @@ fn run(cx: &Context) -> Vec<Finding> {
                     format!("no {kind} \"{}\"", dep.id()),
                 )
                 .in_cluster(&cluster.name);
-            let elsewhere = same_kind
-                .iter()
-                .find(|(ns, name, _)| *name == dep.name && *ns != dep.namespace);
-            let as_other = other
-                .iter()
-                .find(|(ns, name, _)| *name == dep.name && *ns == dep.namespace);
-            let close = did_you_mean(
+            let elsewhere = same_kind.find(&dep.name, |ns| ns != dep.namespace);
+            let as_other = other.find(&dep.name, |ns| ns == dep.namespace);
+            let close = did_you_mean_within(
                 &dep.name,
                 same_kind
+                    .all
                     .iter()
                     .filter(|(ns, _, _)| *ns == dep.namespace)
                     .map(|(_, name, _)| *name),
+                &mut budget,
             );
             if let Some((ns, name, span)) = elsewhere {
                 let help = if dep.explicit_namespace {
@@ -117,10 +140,7 @@ fn run(cx: &Context) -> Vec<Finding> {
                 }
             } else if let Some(name) = close {
                 finding = finding.help(format!("did you mean \"{name}\"?"));
-                if let Some((_, _, Some(span))) = same_kind
-                    .iter()
-                    .find(|(ns, n, _)| *n == name && *ns == dep.namespace)
-                {
+                if let Some((_, _, Some(span))) = same_kind.find(name, |ns| ns == dep.namespace) {
                     finding = finding.label(
                         *span,
                         format!("{kind} \"{}/{name}\" is defined here", dep.namespace),

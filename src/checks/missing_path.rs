@@ -71,6 +71,11 @@ fn run(cx: &Context) -> Vec<Finding> {
                     "leaves the repository".to_string(),
                     None,
                 ),
+                PathProblem::Symlink => (
+                    format!("path \"{p}\" of Kustomization \"{id}\" goes through a symlink"),
+                    "a symlink".to_string(),
+                    Some("Flux leaves symlinks out of the source artifact: point `path` at the real directory".to_string()),
+                ),
             };
             findings.push(
                 CHECK

@@ -155,12 +155,39 @@ pub fn find(code_or_name: &str) -> Option<&'static Check> {
 
 /// The closest of `candidates` to `name` by edit distance, when close enough to be a typo.
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .filter(|c| *c != name)
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= 3.max(name.len() / 4) && *d < name.len().max(c.len()))
-        .min()
-        .map(|(_, c)| c)
+    let mut unbounded = usize::MAX;
+    did_you_mean_within(name, candidates, &mut unbounded)
+}
+
+/// Candidates [`did_you_mean_within`] may compare per cluster and rule: suggestions for every
+/// one of 10 000 dangling references among 10 000 names would take minutes.
+pub const SUGGESTION_BUDGET: usize = 100_000;
+
+/// [`did_you_mean`], comparing at most `budget` candidates (what it compares is taken off):
+/// `None` once the budget is spent.
+pub fn did_you_mean_within<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    budget: &mut usize,
+) -> Option<&'a str> {
+    let limit = 3.max(name.len() / 4);
+    let chars = name.chars().count();
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        // The distance is at least the difference in length: skip the comparison.
+        if c == name || c.chars().count().abs_diff(chars) > limit {
+            continue;
+        }
+        let d = strsim::damerau_levenshtein(name, c);
+        if d <= limit && d < name.len().max(c.len()) && best.is_none_or(|b| (d, c) < b) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 #[cfg(test)]

@@ -17,6 +17,11 @@ use crate::source::{self, Entry, FileId, Repo, Span};
 pub use discover::{Root, RootSource};
 use flux::{HelmReleaseSpec, KustomizationSpec, Reference};
 
+/// Objects one cluster may apply in all. Real clusters apply thousands; a few kilobytes of
+/// hostile YAML (10 000 Kustomizations applying one directory of 10 000 objects) would
+/// otherwise hold a hundred million objects in memory.
+pub const MAX_CLUSTER_OBJECTS: usize = 1_000_000;
+
 /// Parent chains longer than this stop growing (a path that includes itself with a prefix
 /// would otherwise create new Kustomizations forever).
 const MAX_NESTING: usize = 64;
@@ -33,6 +38,8 @@ pub enum PathProblem {
     Backslash,
     EscapesRoot,
     SymlinkEscapes,
+    /// A symlink inside the repository: Flux leaves symlinks out of the artifact.
+    Symlink,
 }
 
 /// What the configuration adds to a cluster build (`.fleetlint.yaml`).
@@ -171,6 +178,12 @@ pub struct Cluster {
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
+    /// HelmReleases by (namespace, name) and sources by (kind, namespace, name): lookups stay
+    /// constant-time when a file defines tens of thousands of them.
+    helm_release_ids: HashMap<(String, String), usize>,
+    source_ids: HashMap<(String, String, String), usize>,
+    /// Objects applied so far, against [`MAX_CLUSTER_OBJECTS`].
+    applied_objects: usize,
 }
 
 impl Cluster {
@@ -261,9 +274,29 @@ impl Cluster {
     }
 
     pub fn find_source(&self, kind: &str, namespace: &str, name: &str) -> Option<&Source> {
-        self.sources
-            .iter()
-            .find(|s| s.kind == kind && s.namespace == namespace && s.name == name)
+        self.source_ids
+            .get(&(kind.to_string(), namespace.to_string(), name.to_string()))
+            .map(|&i| &self.sources[i])
+    }
+
+    /// The index of a HelmRelease by namespace and name.
+    pub fn helm_release(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.helm_release_ids
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    /// Adds a source unless one of the same kind, namespace and name is already known.
+    fn add_source(&mut self, source: Source) {
+        let key = (
+            source.kind.clone(),
+            source.namespace.clone(),
+            source.name.clone(),
+        );
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.source_ids.entry(key) {
+            slot.insert(self.sources.len());
+            self.sources.push(source);
+        }
     }
 
     /// What provides the ConfigMap or Secret `namespace/name` that a `substituteFrom` names:
@@ -290,6 +323,7 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
 
 /// Builds one cluster from its root with what the configuration adds.
 pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cluster {
+    let _mark = crate::source::processing::processing(&root.defined_in);
     let mut cluster = Cluster {
         name: root.name.clone(),
         path: root.path.clone(),
@@ -314,6 +348,9 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
+        helm_release_ids: HashMap::new(),
+        source_ids: HashMap::new(),
+        applied_objects: 0,
     };
     let mut queue = VecDeque::new();
     match &root.source {
@@ -337,7 +374,7 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
                     .push((src.namespace.clone(), src.name.clone()));
                 if repository.is_none() {
                     // Applied by hand at bootstrap: its GitRepository is made outside the repo.
-                    cluster.sources.push(Source {
+                    cluster.add_source(Source {
                         kind: src.kind.clone(),
                         namespace: src.namespace.clone(),
                         name: src.name.clone(),
@@ -356,7 +393,7 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
             let ns = "flux-system".to_string();
             // Flux Operator and `flux bootstrap` both create `flux-system/flux-system`.
             cluster.own_sources.push((ns.clone(), "flux-system".into()));
-            cluster.sources.push(Source {
+            cluster.add_source(Source {
                 kind: "GitRepository".into(),
                 namespace: ns.clone(),
                 name: "flux-system".into(),
@@ -766,6 +803,7 @@ impl Cluster {
                         });
                         Some(PathProblem::Missing { suggestion })
                     }
+                    Entry::Symlink => Some(PathProblem::Symlink),
                 },
             }
         };
@@ -795,7 +833,23 @@ impl Cluster {
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
         let rendered = renderer.flux_build(dir, source_root, &ks.spec.transforms);
-        let problems = rendered.problems.clone();
+        if self.applied_objects.saturating_add(rendered.objects.len()) > MAX_CLUSTER_OBJECTS {
+            let first_time = self.applied_objects <= MAX_CLUSTER_OBJECTS;
+            self.applied_objects = MAX_CLUSTER_OBJECTS + 1;
+            if first_time && let Some(span) = ks.name_span() {
+                let message = format!(
+                    "cluster \"{}\" applies more than {MAX_CLUSTER_OBJECTS} objects with Kustomization \"{}\", so it and the Kustomizations not yet rendered are not checked",
+                    self.name,
+                    ks.id()
+                );
+                self.kustomizations[index]
+                    .problems
+                    .push(Problem::InvalidYaml { span, message });
+            }
+            return Vec::new();
+        }
+        self.applied_objects += rendered.objects.len();
+        let mut problems = rendered.problems.clone();
         let substituting = !vars.vars.is_empty() || ks.spec.substitute_always;
         // The build is this Kustomization's own: without substitution its objects are moved,
         // not copied; with it, the input is kept beside the output for unset-variable.
@@ -807,9 +861,21 @@ impl Cluster {
                 Err(shared) => (shared.objects.clone(), None),
             }
         };
+        let ks = &self.kustomizations[index];
         let substitution = input.map(|input| {
+            let mut budget = substitute::MAX_SUBSTITUTED_BYTES;
             for obj in &mut objects {
-                substitute::apply(obj, &vars.vars);
+                if !substitute::apply_within(obj, &vars.vars, &mut budget) {
+                    problems.push(Problem::InvalidYaml {
+                        span: obj.name_span,
+                        message: format!(
+                            "post-build substitution of Kustomization \"{}\" grows past {} MiB at this object (variables with long values used many times), so the rest is not substituted",
+                            ks.id(),
+                            substitute::MAX_SUBSTITUTED_BYTES / (1024 * 1024)
+                        ),
+                    });
+                    break;
+                }
             }
             Substitution {
                 vars: vars.vars,
@@ -863,9 +929,8 @@ impl Cluster {
                 }
             } else if flux::is_helm_release(obj) {
                 let existing = self
-                    .helm_releases
-                    .iter()
-                    .find(|h| h.namespace == namespace && h.name == obj.name);
+                    .helm_release(&namespace, &obj.name)
+                    .map(|i| &self.helm_releases[i]);
                 match existing {
                     Some(h) if h.object.origin == obj.origin => {}
                     Some(h) => self.duplicates.push(DuplicateDefinition {
@@ -873,18 +938,22 @@ impl Cluster {
                         first: h.object.name_span,
                         second: obj.name_span,
                     }),
-                    None => self.helm_releases.push(HelmRelease {
-                        spec: HelmReleaseSpec::read(obj, &namespace),
-                        namespace,
-                        name: obj.name.clone(),
-                        object: obj.clone(),
-                        applied_by: index,
-                    }),
+                    None => {
+                        self.helm_release_ids.insert(
+                            (namespace.clone(), obj.name.clone()),
+                            self.helm_releases.len(),
+                        );
+                        self.helm_releases.push(HelmRelease {
+                            spec: HelmReleaseSpec::read(obj, &namespace),
+                            namespace,
+                            name: obj.name.clone(),
+                            object: obj.clone(),
+                            applied_by: index,
+                        });
+                    }
                 }
-            } else if flux::is_source(obj)
-                && self.find_source(&obj.kind, &namespace, &obj.name).is_none()
-            {
-                self.sources.push(Source {
+            } else if flux::is_source(obj) {
+                self.add_source(Source {
                     kind: obj.kind.clone(),
                     namespace,
                     name: obj.name.clone(),

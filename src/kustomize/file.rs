@@ -407,10 +407,8 @@ fn check_file(repo: &Repo, dir: &str, entry: &PathRef, out: &mut Rendered) -> Op
                 .push(missing(format!("\"{path}\" does not exist")));
             None
         }
-        Entry::Escapes => {
-            out.problems.push(missing(format!(
-                "\"{path}\" is a symlink that leads outside the repository"
-            )));
+        e @ (Entry::Escapes | Entry::Symlink) => {
+            out.problems.push(missing(e.symlink_reason(&path)));
             None
         }
     }

@@ -13,6 +13,7 @@ pub mod substitute;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::source::processing::processing;
 use crate::source::{self, Entry, LoadError, Node, Repo, Span};
 
 pub use file::{Layer, PathRef, parse_patches as file_patches};
@@ -51,7 +52,7 @@ impl Object {
 }
 
 /// What part of a kustomization names a missing entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntryKind {
     Resource,
     Component,
@@ -73,7 +74,7 @@ impl EntryKind {
 }
 
 /// Something the renderer could not do, recorded as data for the checks to report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Problem {
     /// A kustomization entry that does not resolve.
     MissingEntry {
@@ -101,6 +102,15 @@ pub enum Problem {
         /// Why Flux cannot build it.
         why: String,
     },
+    /// An object accumulated twice in one kustomization (kustomize: "may not add resource with
+    /// an already registered id"). `second` and `first` are where the two are defined; `entry`
+    /// is the kustomization entry that adds the second, when a kustomization file names it.
+    DuplicateId {
+        entry: Option<Span>,
+        second: Span,
+        first: Span,
+        display: String,
+    },
 }
 
 /// The objects a directory renders and what went wrong on the way.
@@ -114,6 +124,25 @@ pub struct Rendered {
 pub trait Scope: Sync {
     fn is_cluster_scoped(&self, api_version: &str, kind: &str) -> bool;
 }
+
+/// Components applied in one build at most (see `apply_component`).
+pub const MAX_COMPONENTS: usize = 1_000;
+
+/// Bytes that patches may copy into objects in one build (see `transform`).
+pub const MAX_PATCHED_BYTES: usize = 256 * 1024 * 1024;
+
+/// The state of one build: the directories being included, to stop loops, and how much work
+/// was done so far (components applied, bytes patched).
+struct Walk {
+    stack: Vec<String>,
+    components: usize,
+    patched: usize,
+}
+
+/// kustomize's identity of an object: (apiVersion, kind, effective namespace, name).
+type Id = (String, String, String, String);
+/// Accumulated identities, with where each object is defined.
+type Ids = HashMap<Id, Span>;
 
 /// Renders directories, memoised.
 pub struct Renderer<'a> {
@@ -142,13 +171,19 @@ impl<'a> Renderer<'a> {
     /// memoised), and its objects move into the cluster's inventory without a copy.
     pub fn flux_build(&self, dir: &str, source_root: &str, extra: &Layer) -> Arc<Rendered> {
         let mut out = Rendered::default();
-        let mut layer = match file::find(self.repo, dir) {
+        let kustomization = file::find(self.repo, dir);
+        let _mark = processing(kustomization.as_deref().unwrap_or(dir));
+        let mut layer = match kustomization {
             Some(path) => self.read_layer(&path, &mut out),
             None => generator::generate(self.repo, dir, source_root, &mut out),
         };
         layer.merge_flux(extra);
-        let mut stack = vec![dir.to_string()];
-        self.build_layer(dir, &layer, &mut stack, &mut out);
+        let mut walk = Walk {
+            stack: vec![dir.to_string()],
+            components: 0,
+            patched: 0,
+        };
+        self.build_layer(dir, &layer, &mut walk, &mut out);
         Arc::new(out)
     }
 
@@ -160,7 +195,11 @@ impl<'a> Renderer<'a> {
             .cloned()
     }
 
-    fn store(&self, key: String, rendered: Rendered) -> Arc<Rendered> {
+    fn store(&self, key: String, mut rendered: Rendered) -> Arc<Rendered> {
+        // A base reached along several paths (a diamond) brings its problems once: without
+        // this, diamonds stacked on diamonds would double the list at every level.
+        let mut seen = std::collections::HashSet::new();
+        rendered.problems.retain(|p| seen.insert(p.clone()));
         let rendered = Arc::new(rendered);
         self.cache
             .lock()
@@ -187,35 +226,39 @@ impl<'a> Renderer<'a> {
     }
 
     /// A directory used as a kustomize resource or component: it must have a kustomization file.
-    fn render_kustomization_dir(&self, dir: &str, stack: &mut Vec<String>) -> Arc<Rendered> {
+    fn render_kustomization_dir(&self, dir: &str, walk: &mut Walk) -> Arc<Rendered> {
         let key = format!("dir\0{dir}");
         if let Some(hit) = self.cached(&key) {
             return hit;
         }
         let mut out = Rendered::default();
         if let Some(path) = file::find(self.repo, dir) {
+            let _mark = processing(&path);
             let layer = self.read_layer(&path, &mut out);
-            stack.push(dir.to_string());
-            self.build_layer(dir, &layer, stack, &mut out);
-            stack.pop();
+            walk.stack.push(dir.to_string());
+            self.build_layer(dir, &layer, walk, &mut out);
+            walk.stack.pop();
         }
         self.store(key, out)
     }
 
     /// Accumulates a layer's resources, applies its components, generators and transforms.
-    fn build_layer(&self, dir: &str, layer: &Layer, stack: &mut Vec<String>, out: &mut Rendered) {
+    fn build_layer(&self, dir: &str, layer: &Layer, walk: &mut Walk, out: &mut Rendered) {
         let mut objects = Vec::new();
+        let mut ids = Ids::default();
         for entry in &layer.resources {
-            self.add_entry(dir, entry, EntryKind::Resource, stack, &mut objects, out);
+            let added = self.add_entry(dir, entry, EntryKind::Resource, walk, out);
+            self.accumulate(&mut objects, &mut ids, added, entry, out);
         }
         for entry in &layer.crds {
-            self.add_entry(dir, entry, EntryKind::Crd, stack, &mut objects, out);
+            let added = self.add_entry(dir, entry, EntryKind::Crd, walk, out);
+            self.accumulate(&mut objects, &mut ids, added, entry, out);
         }
         for entry in &layer.components {
-            self.apply_component(dir, entry, stack, &mut objects, out);
+            self.apply_component(dir, entry, walk, &mut objects, &mut ids, out);
         }
         file::generate(self.repo, dir, layer, &mut objects, out);
-        self.transform(dir, layer, &mut objects, out);
+        self.transform(dir, layer, walk, &mut objects, out);
         out.objects.extend(objects);
     }
 
@@ -225,38 +268,127 @@ impl<'a> Renderer<'a> {
         &self,
         dir: &str,
         entry: &PathRef,
-        stack: &mut Vec<String>,
+        walk: &mut Walk,
         objects: &mut Vec<Object>,
+        ids: &mut Ids,
         out: &mut Rendered,
     ) {
-        let Some(comp_dir) = self.resolve_dir(dir, entry, EntryKind::Component, stack, out) else {
+        let Some(comp_dir) = self.resolve_dir(dir, entry, EntryKind::Component, &walk.stack, out)
+        else {
             return;
         };
+        // kustomize applies a component as often as it is listed, so components listed twice
+        // at every level of a chain cost 2^depth applications: bound them.
+        walk.components += 1;
+        if walk.components > MAX_COMPONENTS {
+            if walk.components == MAX_COMPONENTS + 1 {
+                out.problems.push(Problem::MissingEntry {
+                    span: entry.span,
+                    kind: EntryKind::Component,
+                    path: entry.value.clone(),
+                    why: format!(
+                        "fleetlint applies at most {MAX_COMPONENTS} components in one build (components listed repeatedly at several levels multiply)"
+                    ),
+                });
+            }
+            return;
+        }
         let Some(path) = file::find(self.repo, &comp_dir) else {
             return;
         };
+        let _mark = processing(&path);
         let layer = self.read_layer(&path, out);
-        stack.push(comp_dir.clone());
+        walk.stack.push(comp_dir.clone());
         for e in &layer.resources {
-            self.add_entry(&comp_dir, e, EntryKind::Resource, stack, objects, out);
+            let added = self.add_entry(&comp_dir, e, EntryKind::Resource, walk, out);
+            self.accumulate(objects, ids, added, e, out);
         }
         for e in &layer.components {
-            self.apply_component(&comp_dir, e, stack, objects, out);
+            self.apply_component(&comp_dir, e, walk, objects, ids, out);
         }
-        stack.pop();
+        walk.stack.pop();
         file::generate(self.repo, &comp_dir, &layer, objects, out);
-        self.transform(&comp_dir, &layer, objects, out);
+        self.transform(&comp_dir, &layer, walk, objects, out);
+        // The transforms renamed what was accumulated: later resources meet the new names.
+        *ids = Ids::default();
+        for obj in objects.iter() {
+            ids.insert(self.id_of(obj), obj.name_span);
+        }
     }
 
-    fn transform(&self, dir: &str, layer: &Layer, objects: &mut Vec<Object>, out: &mut Rendered) {
-        for patch in &layer.patches {
-            let patch = match patch.load(self.repo, dir) {
+    /// kustomize's identity of an accumulated object: apiVersion, kind, name, and the
+    /// namespace, where no namespace means `default` (and cluster-scoped kinds have none).
+    fn id_of(&self, obj: &Object) -> Id {
+        let namespace = if self.scope.is_cluster_scoped(&obj.api_version, &obj.kind) {
+            String::new()
+        } else {
+            obj.namespace.clone().unwrap_or_else(|| "default".into())
+        };
+        (
+            obj.api_version.clone(),
+            obj.kind.clone(),
+            namespace,
+            obj.name.clone(),
+        )
+    }
+
+    /// Adds what an entry rendered to the accumulated objects. As in kustomize, an object
+    /// whose identity is already there is not added again: kustomize fails the build with
+    /// "may not add resource with an already registered id".
+    fn accumulate(
+        &self,
+        objects: &mut Vec<Object>,
+        ids: &mut Ids,
+        added: Vec<Object>,
+        entry: &PathRef,
+        out: &mut Rendered,
+    ) {
+        for obj in added {
+            match ids.entry(self.id_of(&obj)) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    out.problems.push(Problem::DuplicateId {
+                        entry: Some(entry.span).filter(|s| s.file != source::FileId::DETACHED),
+                        second: obj.name_span,
+                        first: *first.get(),
+                        display: obj.display(),
+                    });
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(obj.name_span);
+                    objects.push(obj);
+                }
+            }
+        }
+    }
+
+    fn transform(
+        &self,
+        dir: &str,
+        layer: &Layer,
+        walk: &mut Walk,
+        objects: &mut Vec<Object>,
+        out: &mut Rendered,
+    ) {
+        for entry in &layer.patches {
+            let patch = match entry.load(self.repo, dir) {
                 Ok(p) => p,
                 Err(problem) => {
                     out.problems.push(problem);
                     continue;
                 }
             };
+            // A large patch applied to many objects copies itself into each of them.
+            walk.patched = walk.patched.saturating_add(patch.cost(objects));
+            if walk.patched > MAX_PATCHED_BYTES {
+                out.problems.push(Problem::InvalidYaml {
+                    span: entry.span,
+                    message: format!(
+                        "patches copy more than {} MiB into the objects of this build (a large patch applied to many objects), so this patch and the ones after it are not applied",
+                        MAX_PATCHED_BYTES / (1024 * 1024)
+                    ),
+                });
+                break;
+            }
             patch.apply(objects, out);
         }
         if let Some(ns) = &layer.namespace {
@@ -340,32 +472,31 @@ impl<'a> Renderer<'a> {
                     .push(missing(format!("\"{path}\" does not exist")));
                 None
             }
-            Entry::Escapes => {
-                out.problems.push(missing(format!(
-                    "\"{path}\" is a symlink that leads outside the repository"
-                )));
+            e @ (Entry::Escapes | Entry::Symlink) => {
+                out.problems.push(missing(e.symlink_reason(&path)));
                 None
             }
         }
     }
 
-    /// A `resources` (or `crds`) entry: a file of objects or a kustomization directory.
+    /// A `resources` (or `crds`) entry: a file of objects or a kustomization directory. Returns
+    /// its objects, to be accumulated.
     fn add_entry(
         &self,
         dir: &str,
         entry: &PathRef,
         kind: EntryKind,
-        stack: &mut Vec<String>,
-        objects: &mut Vec<Object>,
+        walk: &mut Walk,
         out: &mut Rendered,
-    ) {
+    ) -> Vec<Object> {
+        let mut objects = Vec::new();
         if is_remote(&entry.value) {
             out.problems.push(Problem::Remote {
                 span: entry.span,
                 kind,
                 url: entry.value.clone(),
             });
-            return;
+            return objects;
         }
         let Some(path) = source::resolve(dir, &entry.value) else {
             out.problems.push(Problem::MissingEntry {
@@ -374,21 +505,22 @@ impl<'a> Renderer<'a> {
                 path: entry.value.clone(),
                 why: "it climbs out of the repository root".into(),
             });
-            return;
+            return objects;
         };
         match self.repo.entry(&path) {
             Entry::File => {
                 let referenced_at = Some(entry.span).filter(|s| s.file != source::FileId::DETACHED);
-                self.add_file(&path, referenced_at, objects, out);
+                self.add_file(&path, referenced_at, &mut objects, out);
             }
             _ => {
-                if let Some(sub) = self.resolve_dir(dir, entry, kind, stack, out) {
-                    let rendered = self.render_kustomization_dir(&sub, stack);
+                if let Some(sub) = self.resolve_dir(dir, entry, kind, &walk.stack, out) {
+                    let rendered = self.render_kustomization_dir(&sub, walk);
                     objects.extend(rendered.objects.iter().cloned());
                     out.problems.extend(rendered.problems.iter().cloned());
                 }
             }
         }
+        objects
     }
 
     /// The objects of one manifest file. `referenced_at` is the kustomization entry naming it.
@@ -399,11 +531,12 @@ impl<'a> Renderer<'a> {
         objects: &mut Vec<Object>,
         out: &mut Rendered,
     ) {
+        let _mark = processing(path);
         let file = match self.repo.load(path) {
             Ok(id) => self.repo.file(id),
             Err(err) => {
                 let problem = match (&err, referenced_at) {
-                    (LoadError::Missing | LoadError::Escapes, Some(span)) => {
+                    (LoadError::Missing | LoadError::Escapes | LoadError::Symlink, Some(span)) => {
                         Problem::MissingEntry {
                             span,
                             kind: EntryKind::Resource,
@@ -429,38 +562,42 @@ impl<'a> Renderer<'a> {
         }
         for doc in &file.docs {
             let Some(root) = &doc.root else { continue };
-            match object_from_shared(root) {
-                Ok(Some(obj)) => push_object(obj, objects),
-                Ok(None) => {}
-                Err(message) => out.problems.push(Problem::NotAnObject {
-                    span: root.get_entry("kind").map_or(
-                        Span {
-                            file: file.id,
-                            start: doc.start,
-                            end: doc.start,
-                        },
-                        |(k, _)| k.span,
-                    ),
-                    message,
-                }),
+            // A `v1` List (which has no name of its own) stands for its items.
+            let mut add =
+                |result: Result<Option<Object>, String>, node: &Node, at: u32| match result {
+                    Ok(Some(obj)) => objects.push(obj),
+                    Ok(None) => {}
+                    Err(message) => out.problems.push(Problem::NotAnObject {
+                        span: node.get_entry("kind").map_or(
+                            Span {
+                                file: file.id,
+                                start: at,
+                                end: at,
+                            },
+                            |(k, _)| k.span,
+                        ),
+                        message,
+                    }),
+                };
+            match list_items(root) {
+                Some(items) => {
+                    for node in items {
+                        add(object_from(node), node, node.span.start);
+                    }
+                }
+                None => add(object_from_shared(root), root, doc.start),
             }
         }
     }
 }
 
-/// Expands `List` objects into their items.
-fn push_object(obj: Object, objects: &mut Vec<Object>) {
-    if obj.kind.ends_with("List") && obj.api_version == "v1" {
-        if let Some(items) = obj.body.get("items").and_then(Node::as_seq) {
-            for item in items {
-                if let Ok(Some(o)) = object_from(item) {
-                    objects.push(o);
-                }
-            }
-        }
-        return;
+/// The items of a `v1` `List` (`kind: List`, `ConfigMapList`, ...), which kustomize expands.
+fn list_items(root: &Node) -> Option<&[Node]> {
+    let kind = root.str_at(&["kind"])?;
+    if root.str_at(&["apiVersion"]) != Some("v1") || !kind.ends_with("List") {
+        return None;
     }
-    objects.push(obj);
+    root.get("items")?.as_seq()
 }
 
 /// Reads the identity of a Kubernetes object. `Ok(None)` for kustomize's own config documents,

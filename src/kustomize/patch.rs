@@ -45,7 +45,7 @@ impl Pattern {
         {
             return Pattern::Exact(text.to_string());
         }
-        match Regex::new(&format!("^(?:{text})$")) {
+        match Regex::new(&format!("^(?:{})$", literal_braces(text))) {
             Ok(re) => Pattern::Regex(re),
             Err(_) => Pattern::Exact(text.to_string()),
         }
@@ -57,6 +57,37 @@ impl Pattern {
             Pattern::Regex(re) => re.is_match(value),
         }
     }
+}
+
+/// kustomize uses Go's RE2, where a `{` that does not start a repetition (`{2}`, `{2,}`,
+/// `{2,5}`) is a literal: selectors such as `\${cluster_name}-app` rely on it. regex-lite
+/// rejects those, so they are escaped first.
+fn literal_braces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some((_, next)) = chars.next() {
+                    out.push(next);
+                }
+            }
+            '{' => {
+                let rest = &text[i + 1..];
+                let repetition = rest.find('}').is_some_and(|end| {
+                    let inner = &rest[..end];
+                    let (min, max) = inner.split_once(',').unwrap_or((inner, "0"));
+                    !min.is_empty()
+                        && min.bytes().all(|b| b.is_ascii_digit())
+                        && max.bytes().all(|b| b.is_ascii_digit())
+                });
+                out.push_str(if repetition { "{" } else { "\\{" });
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 impl Selector {
@@ -259,10 +290,8 @@ impl Patch {
             Entry::File => {}
             Entry::Dir => return Err(missing(format!("\"{path}\" is a directory, not a file"))),
             Entry::Missing => return Err(missing(format!("\"{path}\" does not exist"))),
-            Entry::Escapes => {
-                return Err(missing(format!(
-                    "\"{path}\" is a symlink that leads outside the repository"
-                )));
+            e @ (Entry::Escapes | Entry::Symlink) => {
+                return Err(missing(e.symlink_reason(&path)));
             }
         }
         let file = repo
@@ -294,34 +323,65 @@ pub struct LoadedPatch<'a> {
 }
 
 impl LoadedPatch<'_> {
+    /// Whether the patch applies to `obj`: its target, or for a strategic-merge patch without
+    /// one, the kind, name and namespace in the patch itself. A JSON patch needs a target.
+    fn matches(&self, obj: &Object) -> bool {
+        match (&self.patch.target, &self.body.value) {
+            (Some(target), _) => target.matches(obj),
+            (None, Value::Map(_)) => {
+                self.body.str_at(&["kind"]) == Some(obj.kind.as_str())
+                    && self.body.str_at(&["metadata", "name"]) == Some(obj.name.as_str())
+                    && self
+                        .body
+                        .str_at(&["metadata", "namespace"])
+                        .is_none_or(|ns| Some(ns) == obj.namespace.as_deref())
+            }
+            (None, _) => false,
+        }
+    }
+
+    /// About how many bytes applying the patch copies into `objects`: its size for each
+    /// object it applies to.
+    pub fn cost(&self, objects: &[Object]) -> usize {
+        let mut size = 0usize;
+        self.body.walk(&mut |n| {
+            size += 16;
+            if let Value::Scalar { text, .. } = &n.value {
+                size += text.len();
+            }
+        });
+        let targets = objects.iter().filter(|o| self.matches(o)).count();
+        size.saturating_mul(targets)
+    }
+
     pub fn apply(&self, objects: &mut Vec<Object>, _out: &mut Rendered) {
         match &self.body.value {
             Value::Seq(ops) => {
-                let Some(target) = &self.patch.target else {
-                    return;
-                };
-                for obj in objects.iter_mut().filter(|o| target.matches(o)) {
+                for obj in objects.iter_mut().filter(|o| self.matches(o)) {
                     let body = std::sync::Arc::make_mut(&mut obj.body);
                     for op in ops {
                         apply_json6902(body, op);
+                        // kustomize lets a JSON patch rename an object or move it to another
+                        // namespace; the kind stays. (Only then: the name and namespace that
+                        // transforms gave the object are not written back into its body.)
+                        match op.str_at(&["path"]) {
+                            Some("/metadata/name") => {
+                                if let Some(name) = body.str_at(&["metadata", "name"]) {
+                                    obj.name = name.to_string();
+                                }
+                            }
+                            Some("/metadata/namespace") => {
+                                obj.namespace =
+                                    body.str_at(&["metadata", "namespace"]).map(str::to_string);
+                            }
+                            _ => {}
+                        }
                     }
                 }
             }
             Value::Map(_) => {
-                let delete = self.body.str_at(&["$patch"]) == Some("delete");
-                let matches = |obj: &Object| match &self.patch.target {
-                    Some(target) => target.matches(obj),
-                    None => {
-                        self.body.str_at(&["kind"]) == Some(obj.kind.as_str())
-                            && self.body.str_at(&["metadata", "name"]) == Some(obj.name.as_str())
-                            && self
-                                .body
-                                .str_at(&["metadata", "namespace"])
-                                .is_none_or(|ns| Some(ns) == obj.namespace.as_deref())
-                    }
-                };
-                if delete {
-                    objects.retain(|o| !matches(o));
+                if self.body.str_at(&["$patch"]) == Some("delete") {
+                    objects.retain(|o| !self.matches(o));
                     return;
                 }
                 // kustomize gives the patch the target's group/version/kind before merging
@@ -330,7 +390,7 @@ impl LoadedPatch<'_> {
                 if let Value::Map(entries) = &mut patch.value {
                     entries.retain(|(k, _)| !matches!(k.as_str(), Some("apiVersion" | "kind")));
                 }
-                for obj in objects.iter_mut().filter(|o| matches(o)) {
+                for obj in objects.iter_mut().filter(|o| self.matches(o)) {
                     merge(std::sync::Arc::make_mut(&mut obj.body), &patch);
                 }
             }
@@ -429,5 +489,21 @@ fn apply_json6902(body: &mut Node, op: &Node) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn braces_are_literal_unless_they_repeat() {
+        assert_eq!(literal_braces(r"\${x}-app"), r"\$\{x}-app");
+        assert_eq!(literal_braces("a{2}b{1,}c{1,3}"), "a{2}b{1,}c{1,3}");
+        assert_eq!(literal_braces("{x}"), r"\{x}");
+        let p = Pattern::new(r"\${cluster_name}-ingress-nginx");
+        assert!(p.matches("${cluster_name}-ingress-nginx"));
+        assert!(!p.matches("prod-ingress-nginx"));
+        assert!(Pattern::new("web-[0-9]{2}").matches("web-42"));
     }
 }

@@ -57,6 +57,12 @@ impl Vars {
     /// variable without a default, are left as written, so that identities containing them
     /// stay recognisable. Text that does not parse is returned unchanged.
     pub fn substitute(&self, text: &str) -> Substituted {
+        self.substitute_within(text, usize::MAX)
+            .expect("no output is longer than usize::MAX")
+    }
+
+    /// [`Vars::substitute`], or `None` as soon as the output would be longer than `limit`.
+    pub fn substitute_within(&self, text: &str, limit: usize) -> Option<Substituted> {
         let mut out = Substituted {
             text: String::new(),
             unset: Vec::new(),
@@ -73,6 +79,9 @@ impl Vars {
                 };
                 for node in &nodes {
                     out.text.push_str(&eval.node_text(node));
+                    if out.text.len() > limit {
+                        return None;
+                    }
                 }
                 out.unset = eval.unset;
                 out.unknown = eval.unknown;
@@ -82,9 +91,13 @@ impl Vars {
                 out.error = Some(error);
             }
         }
-        out
+        Some(out)
     }
 }
+
+/// Bytes that post-build substitution may produce for one Kustomization: a variable with a
+/// long value used many times must not turn a small repository into gigabytes.
+pub const MAX_SUBSTITUTED_BYTES: usize = 64 * 1024 * 1024;
 
 /// Whether `name` may be a variable: `^[_[:alpha:]][_[:alpha:][:digit:]]*$`, ASCII classes as
 /// in Go's regexp. Flux rejects every resource of a Kustomization with an invalid var name.
@@ -115,22 +128,46 @@ pub fn is_disabled(obj: &Object) -> bool {
 
 /// Substitutes every string of an object, its identity included.
 pub fn apply(obj: &mut Object, vars: &Vars) {
+    let mut budget = usize::MAX;
+    apply_within(obj, vars, &mut budget);
+}
+
+/// [`apply`], spending at most `budget` bytes of substituted text (what is spent is taken off
+/// it). Returns false when the budget ran out: the strings not yet substituted keep their
+/// `${VAR}` forms.
+pub fn apply_within(obj: &mut Object, vars: &Vars, budget: &mut usize) -> bool {
     if is_disabled(obj) {
-        return;
+        return true;
     }
-    for field in [&mut obj.name, &mut obj.kind, &mut obj.api_version] {
-        if has_expression(field) {
-            *field = vars.substitute(field).text;
+    // The substituted text of one string, or `None` when the budget ran out.
+    let mut one = |text: &str| -> Option<String> {
+        let done = vars.substitute_within(text, *budget)?;
+        *budget -= done.text.len();
+        Some(done.text)
+    };
+    let mut one_string = |field: &mut String| -> bool {
+        if !has_expression(field) {
+            return true;
         }
-    }
-    if let Some(ns) = &mut obj.namespace
-        && has_expression(ns)
-    {
-        *ns = vars.substitute(ns).text;
+        match one(field) {
+            Some(new) => {
+                *field = new;
+                true
+            }
+            None => false,
+        }
+    };
+    let identity_done = [&mut obj.name, &mut obj.kind, &mut obj.api_version]
+        .into_iter()
+        .chain(obj.namespace.as_mut())
+        .all(&mut one_string);
+    if !identity_done {
+        return false;
     }
     if contains_var(&obj.body) {
-        substitute_node(Arc::make_mut(&mut obj.body), vars);
+        return substitute_node(Arc::make_mut(&mut obj.body), &mut one);
     }
+    true
 }
 
 fn contains_var(node: &Node) -> bool {
@@ -143,27 +180,29 @@ fn contains_var(node: &Node) -> bool {
     found
 }
 
-fn substitute_node(node: &mut Node, vars: &Vars) {
+/// Substitutes every scalar with `one`, stopping (false) when it does.
+fn substitute_node(node: &mut Node, one: &mut dyn FnMut(&str) -> Option<String>) -> bool {
     match &mut node.value {
         Value::Scalar { text, plain } => {
-            if has_expression(text) {
-                let new = vars.substitute(text).text;
-                if new != *text {
-                    // Flux substitutes the resource's YAML text, in which a string like
-                    // "${REPLICAS}" is written unquoted: the result is read again as YAML, so
-                    // "3" becomes a number and "true" a boolean.
-                    *text = new.into();
-                    *plain = true;
-                }
+            if !has_expression(text) {
+                return true;
             }
-        }
-        Value::Seq(items) => items.iter_mut().for_each(|n| substitute_node(n, vars)),
-        Value::Map(entries) => {
-            for (k, v) in entries {
-                substitute_node(k, vars);
-                substitute_node(v, vars);
+            let Some(new) = one(text) else {
+                return false;
+            };
+            if new != text.as_str() {
+                // Flux substitutes the resource's YAML text, in which a string like
+                // "${REPLICAS}" is written unquoted: the result is read again as YAML, so "3"
+                // becomes a number and "true" a boolean.
+                *text = new.into();
+                *plain = true;
             }
+            true
         }
+        Value::Seq(items) => items.iter_mut().all(|n| substitute_node(n, one)),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .all(|(k, v)| substitute_node(k, one) && substitute_node(v, one)),
     }
 }
 

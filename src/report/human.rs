@@ -1,15 +1,18 @@
 //! Human output: miette's graphical reports with source snippets, then a one-line summary.
 //! The only file that knows miette.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::{ClusterSummary, counts};
 use crate::finding::{Finding, Severity};
-use crate::source::{FileId, Repo, Span};
+use crate::source::{FileId, Repo, SourceFile, Span};
 
 /// One rendered diagnostic: labels in the primary file are drawn on its snippet; labels in
 /// other files become related notes, each with its own snippet.
@@ -19,7 +22,7 @@ struct Report {
     code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: Windowed,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -72,12 +75,91 @@ fn source_span(span: Span) -> SourceSpan {
     ))
 }
 
-fn source_of(repo: &Repo, file: FileId) -> NamedSource<String> {
-    let f = repo.file(file);
-    NamedSource::new(f.path.clone(), f.text.clone()).with_language("yaml")
+/// A file as miette reads it, through a window of lines around each requested span. miette's
+/// own `SourceCode` for a string scans from the start of the text for every snippet, and the
+/// text used to be copied for every finding: quadratic in a file with thousands of findings.
+/// The window starts at a line boundary with more context lines than asked for, so miette
+/// computes the same snippet, which is then moved back to the file's offsets and lines.
+struct Windowed {
+    file: Arc<SourceFile>,
+    /// Where each line starts, with miette's line breaks (`\n`, `\r\n` and a lone `\r`).
+    line_starts: Arc<Vec<usize>>,
 }
 
-fn to_report(repo: &Repo, finding: &Finding) -> Report {
+impl fmt::Debug for Windowed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Windowed")
+            .field("file", &self.file.path)
+            .finish()
+    }
+}
+
+impl SourceCode for Windowed {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text = self.file.text.as_str();
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        if end > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let line_of = |offset: usize| self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let first = line_of(start).saturating_sub(context_lines_before + 1);
+        let last = line_of(end) + context_lines_after + 2;
+        let from = self.line_starts[first];
+        let to = self.line_starts.get(last).copied().unwrap_or(text.len());
+        let local = SourceSpan::new((start - from).into(), span.len());
+        let window = &text[from..to];
+        let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.file.path.clone(),
+                contents.data(),
+                SourceSpan::new(
+                    (contents.span().offset() + from).into(),
+                    contents.span().len(),
+                ),
+                contents.line() + first,
+                contents.column(),
+                contents.line_count() + first,
+            )
+            .with_language("yaml"),
+        ))
+    }
+}
+
+/// Line indexes per file, computed once per render.
+struct Sources<'r> {
+    repo: &'r Repo,
+    line_starts: HashMap<FileId, Arc<Vec<usize>>>,
+}
+
+impl Sources<'_> {
+    fn get(&mut self, file: FileId) -> Windowed {
+        let file = self.repo.file(file);
+        let line_starts = self
+            .line_starts
+            .entry(file.id)
+            .or_insert_with(|| {
+                let bytes = file.text.as_bytes();
+                let mut starts = vec![0];
+                for (i, &b) in bytes.iter().enumerate() {
+                    let ends_line = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+                    if ends_line {
+                        starts.push(i + 1);
+                    }
+                }
+                Arc::new(starts)
+            })
+            .clone();
+        Windowed { file, line_starts }
+    }
+}
+
+fn to_report(sources: &mut Sources, finding: &Finding) -> Report {
     let file = finding.primary.span.file;
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(finding.primary.message.clone()),
@@ -96,7 +178,7 @@ fn to_report(repo: &Repo, finding: &Finding) -> Report {
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
-                source: source_of(repo, label.span.file),
+                source: sources.get(label.span.file),
                 labels: vec![LabeledSpan::new_primary_with_span(
                     None,
                     source_span(label.span),
@@ -114,7 +196,7 @@ fn to_report(repo: &Repo, finding: &Finding) -> Report {
             Severity::Info => miette::Severity::Advice,
         },
         help: finding.help.clone(),
-        source: source_of(repo, file),
+        source: sources.get(file),
         labels,
         related,
     }
@@ -135,8 +217,12 @@ pub fn render(
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
+    let mut sources = Sources {
+        repo,
+        line_starts: HashMap::new(),
+    };
     for finding in findings {
-        let report = to_report(repo, finding);
+        let report = to_report(&mut sources, finding);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", finding.code, finding.message));
         }

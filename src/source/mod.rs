@@ -4,13 +4,15 @@
 //! separated, without `.` or `..` (the root itself is `""`). Nothing here follows a path or a
 //! symlink out of the root, and nothing here writes.
 
+pub mod processing;
 pub mod yaml;
 
 use std::collections::HashMap;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 pub use yaml::{Document, Node, Value, YamlError};
 
@@ -42,8 +44,8 @@ pub struct SourceFile {
     pub text: String,
     pub docs: Vec<Document>,
     pub errors: Vec<YamlError>,
-    /// Byte offsets where lines start, computed when a report first needs a position here.
-    line_starts: std::sync::OnceLock<Vec<u32>>,
+    /// Byte offsets where lines start, computed on first use by [`SourceFile::line_col`].
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
@@ -60,30 +62,33 @@ impl SourceFile {
             text,
             docs,
             errors,
-            line_starts: std::sync::OnceLock::new(),
+            line_starts: OnceLock::new(),
         }
     }
 
-    /// The 1-based line and column (columns count characters) of a byte offset.
+    /// The 1-based line and column (in characters) of a byte offset, clamped to the text.
+    /// Lines are indexed once per file, so a file with thousands of findings is not rescanned
+    /// from its start for each of them.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let starts = self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(
-                    self.text
-                        .bytes()
-                        .enumerate()
-                        .filter(|(_, b)| *b == b'\n')
-                        .map(|(i, _)| i as u32 + 1),
-                )
-                .collect()
-        });
-        let mut offset = (offset as usize).min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
+        let text = &self.text;
+        let mut offset = (offset as usize).min(text.len());
+        while !text.is_char_boundary(offset) {
             offset -= 1;
         }
+        // Line breaks as YAML (and miette) count them: `\n`, `\r\n` and a lone `\r`.
+        let starts = self.line_starts.get_or_init(|| {
+            let bytes = text.as_bytes();
+            let mut starts = vec![0];
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                    starts.push(i as u32 + 1);
+                }
+            }
+            starts
+        });
         let line = starts.partition_point(|&s| s as usize <= offset);
         let start = starts[line - 1] as usize;
-        (line, self.text[start..offset].chars().count() + 1)
+        (line, text[start..offset].chars().count() + 1)
     }
 
     /// A span covering nothing at the start of the file, for findings about the file itself.
@@ -105,6 +110,22 @@ pub enum Entry {
     Missing,
     /// A symlink (somewhere along the path) that leads out of the repository.
     Escapes,
+    /// A symlink (somewhere along the path) inside the repository, dangling or looping ones
+    /// included. Flux's source-controller leaves symlinks out of the artifact it builds, so for
+    /// Flux the path does not exist; fleetlint never follows one either.
+    Symlink,
+}
+
+impl Entry {
+    /// Why a path through a symlink cannot be used, for findings.
+    pub fn symlink_reason(self, path: &str) -> String {
+        match self {
+            Entry::Escapes => format!("\"{path}\" is a symlink that leads outside the repository"),
+            _ => format!(
+                "\"{path}\" is a symlink, and Flux leaves symlinks out of the source artifact"
+            ),
+        }
+    }
 }
 
 /// Why a file could not be loaded.
@@ -112,8 +133,13 @@ pub enum Entry {
 pub enum LoadError {
     Missing,
     Escapes,
+    Symlink,
     TooLarge(u64),
-    NotUtf8,
+    /// Not UTF-8 from byte `at`; `text` is the file decoded lossily, to show where.
+    NotUtf8 {
+        text: String,
+        at: u32,
+    },
     Binary,
     Io(String),
 }
@@ -123,13 +149,19 @@ impl std::fmt::Display for LoadError {
         match self {
             LoadError::Missing => write!(f, "no such file"),
             LoadError::Escapes => write!(f, "a symlink leads outside the repository"),
-            LoadError::TooLarge(n) => {
-                write!(
-                    f,
-                    "file is {n} bytes, larger than the {MAX_FILE_BYTES}-byte limit"
-                )
+            LoadError::Symlink => write!(
+                f,
+                "it is a symlink, and Flux leaves symlinks out of the source artifact"
+            ),
+            LoadError::TooLarge(n) => write!(
+                f,
+                "file is {} MiB ({n} bytes), larger than fleetlint's {} MiB limit, so it was not read",
+                n / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            LoadError::NotUtf8 { .. } => {
+                write!(f, "file is not UTF-8 text: this byte is not valid UTF-8")
             }
-            LoadError::NotUtf8 => write!(f, "file is not UTF-8 text"),
             LoadError::Binary => write!(f, "file is binary (it contains NUL bytes)"),
             LoadError::Io(e) => write!(f, "{e}"),
         }
@@ -193,9 +225,9 @@ impl Repo {
         self.files.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// What is at `rel`, checked without leaving the root. Each path component is looked at
-    /// once (and cached): a plain file or directory costs one `lstat`, and only symlinks are
-    /// resolved and checked against the root.
+    /// What is at `rel`, checked without leaving the root. Each component is looked at with
+    /// `lstat`, from the root down, so a symlink is never followed: loops cannot recur, and an
+    /// escaping link is only resolved to say where it leads.
     pub fn entry(&self, rel: &str) -> Entry {
         if rel.is_empty() {
             return Entry::Dir;
@@ -203,29 +235,50 @@ impl Repo {
         if let Some(e) = self.lock_entries().get(rel) {
             return *e;
         }
-        let entry = match self.entry(parent(rel)) {
-            Entry::Dir => match fs::symlink_metadata(self.root.join(rel)) {
-                Err(_) => Entry::Missing,
-                Ok(m) if m.file_type().is_symlink() => self.resolve_symlink(rel),
-                Ok(m) if m.is_dir() => Entry::Dir,
-                Ok(_) => Entry::File,
-            },
-            Entry::Escapes => Entry::Escapes,
-            Entry::File | Entry::Missing => Entry::Missing,
-        };
+        // Every prefix ends before a `/` or at the end of `rel`.
+        let ends = rel
+            .match_indices('/')
+            .map(|(i, _)| i)
+            .chain(std::iter::once(rel.len()));
+        let mut entry = Entry::Dir;
+        for end in ends {
+            let prefix = &rel[..end];
+            if prefix.is_empty() || prefix.ends_with('/') {
+                continue;
+            }
+            let cached = self.lock_entries().get(prefix).copied();
+            entry = match cached {
+                Some(e) => e,
+                None => {
+                    let e = self.classify(prefix);
+                    self.lock_entries().insert(prefix.to_string(), e);
+                    e
+                }
+            };
+            match entry {
+                Entry::Dir => {}
+                // A file in the middle of a path: nothing is below it.
+                Entry::File if end < rel.len() => entry = Entry::Missing,
+                _ => break,
+            }
+        }
         self.lock_entries().insert(rel.to_string(), entry);
         entry
     }
 
-    fn resolve_symlink(&self, rel: &str) -> Entry {
-        match fs::canonicalize(self.root.join(rel)) {
+    /// One path whose parent is known to be a real directory below the root.
+    fn classify(&self, rel: &str) -> Entry {
+        let full = self.root.join(rel);
+        match fs::symlink_metadata(&full) {
             Err(_) => Entry::Missing,
-            Ok(real) if !real.starts_with(&self.root) => Entry::Escapes,
-            Ok(real) => match fs::metadata(&real) {
-                Ok(m) if m.is_dir() => Entry::Dir,
-                Ok(_) => Entry::File,
-                Err(_) => Entry::Missing,
+            Ok(m) if m.file_type().is_symlink() => match fs::canonicalize(&full) {
+                Ok(real) if !real.starts_with(&self.root) => Entry::Escapes,
+                _ => Entry::Symlink,
             },
+            Ok(m) if m.is_dir() => Entry::Dir,
+            Ok(m) if m.is_file() => Entry::File,
+            // FIFOs, sockets, devices: never in a Git checkout, and reading one could block.
+            Ok(_) => Entry::Missing,
         }
     }
 
@@ -273,6 +326,15 @@ impl Repo {
             .collect()
     }
 
+    /// The text of a file without registering it (to decide whether it is worth parsing);
+    /// `None` for anything [`Repo::load`] would refuse: symlinks, oversized, binary, not UTF-8.
+    pub fn peek(&self, rel: &str) -> Option<String> {
+        if self.entry(rel) != Entry::File {
+            return None;
+        }
+        read_text(&self.root.join(rel)).ok()
+    }
+
     /// Reads and parses a file once; later calls return the same id.
     pub fn load(&self, rel: &str) -> Result<FileId, LoadError> {
         if let Some(result) = self.lock_loaded().get(rel) {
@@ -289,9 +351,12 @@ impl Repo {
     }
 
     fn read_and_parse(&self, rel: &str) -> Result<FileId, LoadError> {
+        let _mark = processing::processing(rel);
+        processing::debug_panic_on(rel);
         match self.entry(rel) {
             Entry::Missing | Entry::Dir => return Err(LoadError::Missing),
             Entry::Escapes => return Err(LoadError::Escapes),
+            Entry::Symlink => return Err(LoadError::Symlink),
             Entry::File => {}
         }
         let full = self.root.join(rel);
@@ -306,21 +371,24 @@ impl Repo {
 
     fn add_unreadable(&self, path: String, err: &LoadError) -> FileId {
         let id = FileId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        // Text that is UTF-8 up to a bad byte is kept (lossily) so the finding shows its line.
+        let (text, at) = match err {
+            LoadError::NotUtf8 { text, at } => (text.clone(), *at),
+            _ => (String::new(), 0),
+        };
+        let end = text[at as usize..]
+            .chars()
+            .next()
+            .map_or(at, |c| at + c.len_utf8() as u32);
         let error = YamlError {
             span: Span {
                 file: id,
-                start: 0,
-                end: 0,
+                start: at,
+                end,
             },
             message: err.to_string(),
         };
-        let file = Arc::new(SourceFile::new(
-            id,
-            path,
-            String::new(),
-            Vec::new(),
-            vec![error],
-        ));
+        let file = Arc::new(SourceFile::new(id, path, text, Vec::new(), vec![error]));
         self.files
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -357,11 +425,24 @@ fn read_text(full: &Path) -> Result<String, LoadError> {
     if size > MAX_FILE_BYTES {
         return Err(LoadError::TooLarge(size));
     }
-    let bytes = fs::read(full).map_err(|e| LoadError::Io(e.to_string()))?;
+    // Read at most one byte past the limit, in case the file grew since `metadata`.
+    let mut bytes = Vec::with_capacity(size as usize);
+    fs::File::open(full)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| LoadError::Io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge(bytes.len() as u64));
+    }
     if bytes.contains(&0) {
         return Err(LoadError::Binary);
     }
-    String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8)
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to() as u32;
+        LoadError::NotUtf8 {
+            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            at,
+        }
+    })
 }
 
 /// Is this file name one that kustomize recognises as a kustomization?
@@ -411,6 +492,30 @@ pub fn resolve(base: &str, rel: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_col_counts_characters_and_clamps() {
+        let file = SourceFile {
+            id: FileId(0),
+            path: "x.yaml".into(),
+            text: "a: é\nbé: x\n".into(),
+            docs: Vec::new(),
+            errors: Vec::new(),
+            line_starts: OnceLock::new(),
+        };
+        assert_eq!(file.line_col(0), (1, 1));
+        assert_eq!(file.line_col(file.text.find('x').unwrap() as u32), (2, 5));
+        // Inside a character: its start; past the end: the end.
+        assert_eq!(file.line_col(4), (1, 4));
+        assert_eq!(file.line_col(1000), (3, 1));
+        let old_mac = SourceFile {
+            text: "a: 1\rb: 2\r\nc: 3\n".into(),
+            line_starts: OnceLock::new(),
+            ..file
+        };
+        assert_eq!(old_mac.line_col(5), (2, 1));
+        assert_eq!(old_mac.line_col(11), (3, 1));
+    }
 
     #[test]
     fn resolve_paths() {

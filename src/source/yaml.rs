@@ -18,6 +18,38 @@ pub const MAX_DEPTH: usize = 256;
 pub const SKIPPED_KEY: &str = "openAPIV3Schema";
 /// Nodes that alias expansion may create per file (a "billion laughs" file stops here).
 pub const MAX_ALIAS_NODES: usize = 100_000;
+/// Scalar bytes that alias expansion may copy per file: a few aliases of one long string must
+/// not turn a 1 MB file into gigabytes either.
+pub const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
+
+/// What anchors and aliases have copied so far in a file.
+#[derive(Default)]
+struct AliasBudget {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl AliasBudget {
+    /// Charges one copy of `node`; false once a limit is exceeded.
+    fn charge(&mut self, node: &Node) -> bool {
+        node.walk(&mut |n| {
+            self.nodes += 1;
+            if let Value::Scalar { text, .. } = &n.value {
+                self.bytes += text.len();
+            }
+        });
+        self.nodes <= MAX_ALIAS_NODES && self.bytes <= MAX_ALIAS_BYTES
+    }
+
+    fn error(span: Span) -> YamlError {
+        YamlError {
+            span,
+            message: format!(
+                "alias expansion exceeds {MAX_ALIAS_NODES} nodes or {MAX_ALIAS_BYTES} bytes (a \"billion laughs\" document?)"
+            ),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -272,6 +304,8 @@ impl SchemaCuts {
 struct CharToByte {
     /// (char index after a multi-byte char, extra bytes so far)
     points: Vec<(usize, usize)>,
+    /// The text's length: saphyr may place an error marker past the end of the input.
+    len: usize,
 }
 
 impl CharToByte {
@@ -287,13 +321,16 @@ impl CharToByte {
                 }
             }
         }
-        CharToByte { points }
+        CharToByte {
+            points,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> u32 {
         let i = self.points.partition_point(|&(c, _)| c <= char_index);
         let extra = if i == 0 { 0 } else { self.points[i - 1].1 };
-        u32::try_from(char_index + extra).unwrap_or(u32::MAX)
+        u32::try_from((char_index + extra).min(self.len)).unwrap_or(u32::MAX)
     }
 }
 
@@ -329,7 +366,7 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
     let mut errors = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut alias_budget = MAX_ALIAS_NODES;
+    let mut budget = AliasBudget::default();
     let mut doc_start = 0u32;
     let mut doc_root: Option<Node> = None;
 
@@ -430,18 +467,10 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
                     });
                     return (docs, errors);
                 };
-                let mut count = 0;
-                target.walk(&mut |_| count += 1);
-                if count > alias_budget {
-                    errors.push(YamlError {
-                        span: span(start, end),
-                        message: format!(
-                            "alias expansion exceeds {MAX_ALIAS_NODES} nodes (a \"billion laughs\" document?)"
-                        ),
-                    });
+                if !budget.charge(target) {
+                    errors.push(AliasBudget::error(span(start, end)));
                     return (docs, errors);
                 }
-                alias_budget -= count;
                 target.clone()
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -501,7 +530,7 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
                         entries,
                         ..
                     }) => {
-                        let entries = finish_map(entries, &mut errors);
+                        let entries = finish_map(entries, text, &mut errors);
                         (
                             Node {
                                 span: Span { file, start, end },
@@ -513,6 +542,11 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
                     None => continue,
                 };
                 if anchor > 0 {
+                    // Anchors nested in anchors copy their content once per level.
+                    if !budget.charge(&node) {
+                        errors.push(AliasBudget::error(node.span));
+                        return (docs, errors);
+                    }
                     anchors.insert(anchor, node.clone());
                 }
                 node
@@ -531,13 +565,25 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
     (docs, errors)
 }
 
-/// Applies merge keys (`<<`) and reports duplicate keys, which Kubernetes' YAML library rejects.
-fn finish_map(entries: Vec<(Node, Node)>, errors: &mut Vec<YamlError>) -> Vec<(Node, Node)> {
+/// Problems reported per file beyond the first fatal one; a file with a million duplicate keys
+/// says so a few times, not a million.
+const MAX_ERRORS: usize = 16;
+
+/// Applies merge keys (`<<`) and reports duplicate keys and keys that are not scalars, which
+/// Kubernetes' YAML library (YAML → JSON) rejects. Linear in the size of the mapping.
+fn finish_map(
+    entries: Vec<(Node, Node)>,
+    text: &str,
+    errors: &mut Vec<YamlError>,
+) -> Vec<(Node, Node)> {
+    let mut report = |error: YamlError| {
+        if errors.len() < MAX_ERRORS {
+            errors.push(error);
+        }
+    };
     let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
     let mut merged: Vec<(Node, Node)> = Vec::new();
-    // Where each key was first seen; a map, so that a mapping with thousands of keys stays
-    // linear.
-    let mut seen: HashMap<CompactString, u32> = HashMap::with_capacity(entries.len());
+    let mut keys = KeyIndex::default();
     for (key, value) in entries {
         if matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<") {
             match value.value {
@@ -549,41 +595,104 @@ fn finish_map(entries: Vec<(Node, Node)>, errors: &mut Vec<YamlError>) -> Vec<(N
                         }
                     }
                 }
-                Value::Scalar { .. } => errors.push(YamlError {
+                Value::Scalar { .. } => report(YamlError {
                     span: value.span,
                     message: "merge key `<<` needs a mapping".into(),
                 }),
             }
             continue;
         }
-        if let Some(name) = key.as_str() {
-            match seen.get(name) {
-                Some(first) => errors.push(YamlError {
-                    span: key.span,
-                    message: format!("duplicate key \"{name}\" (first defined at byte {first})"),
-                }),
-                None => {
-                    seen.insert(CompactString::from(name), key.span.start);
+        match &key.value {
+            Value::Scalar { text: name, .. } => {
+                if let Some(first) = keys.first(&out, name) {
+                    report(YamlError {
+                        span: key.span,
+                        message: format!(
+                            "duplicate key \"{name}\" (first defined on line {})",
+                            line_of(text, first)
+                        ),
+                    });
                 }
             }
+            Value::Seq(_) | Value::Map(_) => report(YamlError {
+                span: key.span,
+                message: "a mapping key must be a scalar: Kubernetes reads YAML as JSON, whose keys are strings".into(),
+            }),
         }
         out.push((key, value));
+        keys.added(&out);
     }
+    // Merged keys never override the mapping's own, and earlier merged maps win.
     for (key, value) in merged {
-        // Keys written in the mapping win over merged ones, and the first merged one wins.
-        let fresh = match key.as_str() {
-            Some(name) if seen.contains_key(name) => false,
-            Some(name) => {
-                seen.insert(CompactString::from(name), key.span.start);
-                true
-            }
-            None => true,
+        let Value::Scalar { text: name, .. } = &key.value else {
+            continue;
         };
-        if fresh {
+        if keys.first(&out, name).is_none() {
             out.push((key, value));
+            keys.added(&out);
         }
     }
     out
+}
+
+/// Finds a mapping's earlier keys: a scan while the mapping is small (as nearly all are, so
+/// parsing allocates nothing for it), a hash index once it is large (so a hostile mapping with
+/// a million keys stays linear).
+#[derive(Default)]
+struct KeyIndex {
+    /// Key text → byte offset of its first definition.
+    index: Option<HashMap<CompactString, u32>>,
+}
+
+impl KeyIndex {
+    const SCAN_UP_TO: usize = 32;
+
+    fn first(&self, out: &[(Node, Node)], name: &str) -> Option<u32> {
+        match &self.index {
+            Some(index) => index.get(name).copied(),
+            None => out
+                .iter()
+                .find(|(k, _)| matches!(&k.value, Value::Scalar { text, .. } if text == name))
+                .map(|(k, _)| k.span.start),
+        }
+    }
+
+    /// Records the entry just pushed onto `out`.
+    fn added(&mut self, out: &[(Node, Node)]) {
+        let scalar = |k: &Node| match &k.value {
+            Value::Scalar { text, .. } => Some(text.clone()),
+            _ => None,
+        };
+        match &mut self.index {
+            Some(index) => {
+                if let Some((k, _)) = out.last()
+                    && let Some(name) = scalar(k)
+                {
+                    index.entry(name).or_insert(k.span.start);
+                }
+            }
+            None if out.len() > Self::SCAN_UP_TO => {
+                let mut index = HashMap::new();
+                for (k, _) in out {
+                    if let Some(name) = scalar(k) {
+                        index.entry(name).or_insert(k.span.start);
+                    }
+                }
+                self.index = Some(index);
+            }
+            None => {}
+        }
+    }
+}
+
+/// The 1-based line of a byte offset, for messages that name another place in the file.
+fn line_of(text: &str, offset: u32) -> usize {
+    let end = (offset as usize).min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -727,6 +836,9 @@ mod tests {
         assert_eq!(m.get("x").and_then(Node::as_str), Some("1"));
         assert_eq!(m.get("y").and_then(Node::as_str), Some("3"));
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.contains("duplicate key \"k\""));
+        assert_eq!(
+            errors[0].message,
+            "duplicate key \"k\" (first defined on line 5)"
+        );
     }
 }
