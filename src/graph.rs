@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use fixedbitset::FixedBitSet;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -45,6 +46,10 @@ pub struct Graph {
     kustomizations: Vec<NodeIndex>,
     helm_releases: Vec<NodeIndex>,
     pub dangling: Vec<Dangling>,
+    /// Resolved `dependsOn` targets of each Kustomization.
+    pub depends: Vec<Vec<usize>>,
+    /// Child Kustomizations of each Kustomization.
+    pub children: Vec<Vec<usize>>,
 }
 
 impl Graph {
@@ -57,13 +62,20 @@ impl Graph {
             .map(|i| graph.add_node(Node::HelmRelease(i)))
             .collect();
         let mut dangling = Vec::new();
+        let n = cluster.kustomizations.len();
+        let mut depends = vec![Vec::new(); n];
+        let mut children = vec![Vec::new(); n];
         for (i, ks) in cluster.kustomizations.iter().enumerate() {
             if let Some(parent) = ks.parent {
                 graph.add_edge(kustomizations[parent], kustomizations[i], Edge::Applies);
+                if parent != i {
+                    children[parent].push(i);
+                }
             }
             for (entry, dep) in ks.spec.depends_on.iter().enumerate() {
                 match cluster.kustomization(&dep.namespace, &dep.name) {
                     Some(target) => {
+                        depends[i].push(target);
                         graph.add_edge(
                             kustomizations[i],
                             kustomizations[target],
@@ -96,6 +108,8 @@ impl Graph {
             kustomizations,
             helm_releases,
             dangling,
+            depends,
+            children,
         }
     }
 
@@ -188,5 +202,77 @@ pub fn node_id(cluster: &Cluster, node: Node) -> String {
     match node {
         Node::Kustomization(i) => cluster.kustomizations[i].id(),
         Node::HelmRelease(i) => cluster.helm_releases[i].id(),
+    }
+}
+
+/// Happens-before sets of one Kustomization (FLUX-SEMANTICS §2.4–2.5), indexed like
+/// `Cluster::kustomizations`.
+#[derive(Debug, Clone)]
+pub struct Before {
+    /// Guaranteed Ready before it reconciles: `dependsOn` targets of it and of its ancestors,
+    /// and, transitively, of those targets and their ancestors; and the child Kustomizations
+    /// of a Ready one that waits for what it applies.
+    pub ready: FixedBitSet,
+    /// Plain manifests (CRDs, Namespaces: staged apply) in place before its own apply: itself,
+    /// its ancestors, the Ready set, and their ancestors.
+    pub in_place: FixedBitSet,
+}
+
+fn ancestors(cluster: &Cluster, k: usize) -> impl Iterator<Item = usize> + '_ {
+    let mut current = cluster.kustomizations[k].parent;
+    let mut steps = 0;
+    std::iter::from_fn(move || {
+        let p = current?;
+        steps += 1;
+        // A parent chain is a tree path; the bound only guards against a malformed model.
+        if p == k || steps > cluster.kustomizations.len() {
+            return None;
+        }
+        current = cluster.kustomizations[p].parent;
+        Some(p)
+    })
+}
+
+impl Before {
+    pub fn of(cluster: &Cluster, graph: &Graph, k: usize) -> Before {
+        let n = cluster.kustomizations.len();
+        let mut ready = FixedBitSet::with_capacity(n);
+        let mut expanded = FixedBitSet::with_capacity(n);
+        let mut stack = vec![k];
+        stack.extend(ancestors(cluster, k));
+        let mut ready_now = Vec::new();
+        while let Some(x) = stack.pop() {
+            if expanded.put(x) {
+                continue;
+            }
+            for &d in &graph.depends[x] {
+                // A Ready Kustomization with `wait: true` has health-checked everything it
+                // applied, child Kustomizations included (kstatus reads their Ready condition).
+                ready_now.push(d);
+                while let Some(r) = ready_now.pop() {
+                    if ready.put(r) {
+                        continue;
+                    }
+                    stack.push(r);
+                    stack.extend(ancestors(cluster, r));
+                    if cluster.kustomizations[r].spec.wait {
+                        ready_now.extend(graph.children[r].iter().copied());
+                    }
+                }
+            }
+        }
+        // A Kustomization in a cycle with itself is never Ready first; FL001 reports that.
+        ready.set(k, false);
+        let mut in_place = ready.clone();
+        in_place.insert(k);
+        for a in ancestors(cluster, k) {
+            in_place.insert(a);
+        }
+        for r in ready.ones() {
+            for a in ancestors(cluster, r) {
+                in_place.insert(a);
+            }
+        }
+        Before { ready, in_place }
     }
 }

@@ -9,14 +9,16 @@
 pub mod catalog;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod finding;
 pub mod fleet;
 pub mod graph;
 pub mod kustomize;
 pub mod report;
 pub mod source;
+pub mod suppress;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -24,7 +26,9 @@ use anyhow::{Context as _, Result, bail};
 use rayon::prelude::*;
 
 use checks::{Check, ClusterModel, Context};
-use cli::{Cli, Color, Command, FailOn, Format};
+use clap::CommandFactory;
+use cli::{Cli, Color, Command, FailOn, Format, GraphFormat, Target, TreeFormat};
+use config::Config;
 use finding::{Finding, Severity};
 use report::ClusterSummary;
 use source::{FileId, Repo};
@@ -41,6 +45,33 @@ pub struct Analysis {
     pub repo: Repo,
     pub clusters: Vec<ClusterSummary>,
     pub findings: Vec<Finding>,
+    pub timings: Timings,
+}
+
+/// Where the time of one run went (`--timings`).
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Finding the roots, with every YAML file under the targets read and parsed.
+    pub discover: std::time::Duration,
+    /// Rendering every cluster to a fixed point, graphs and CRD providers.
+    pub model: std::time::Duration,
+    pub checks: std::time::Duration,
+}
+
+impl Timings {
+    /// One line for stderr.
+    pub fn display(&self, repo: &Repo, report: std::time::Duration) -> String {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "fleetlint timings: discover+parse {:.1} ms, render+model {:.1} ms, checks {:.1} ms, report {:.1} ms; {} files read ({:.1} MB)",
+            ms(self.discover),
+            ms(self.model),
+            ms(self.checks),
+            ms(report),
+            repo.file_count(),
+            repo.bytes_read() as f64 / 1e6
+        )
+    }
 }
 
 /// Runs the command line and returns the exit code. A panic anywhere becomes exit 2.
@@ -100,20 +131,62 @@ fn run_cli(cli: Cli) -> Result<u8> {
             print(check.docs);
             return Ok(EXIT_CLEAN);
         }
+        Some(Command::Graph(args)) => {
+            let fleet = load_target(&args.target)?;
+            let model = pick_cluster(&fleet, args.target.cluster.as_deref())?;
+            let mut view = report::graph::View::build(&fleet.repo, model);
+            if args.providers {
+                view = view.with_providers(model, &provider_edges(&fleet, model));
+            }
+            print(&match args.format {
+                GraphFormat::Mermaid => report::graph::mermaid(&view),
+                GraphFormat::Dot => report::graph::dot(&view),
+                GraphFormat::Json => report::graph::json(&view),
+            });
+            return Ok(EXIT_CLEAN);
+        }
+        Some(Command::Tree(args)) => {
+            let fleet = load_target(&args.target)?;
+            let models: Vec<&ClusterModel> = match args.target.cluster.as_deref() {
+                Some(name) => vec![pick_cluster(&fleet, Some(name))?],
+                None => fleet.clusters.iter().collect(),
+            };
+            if models.is_empty() {
+                bail!("no cluster found");
+            }
+            let options = report::tree::Options {
+                compact: args.compact,
+            };
+            print(&match (args.format, args.objects) {
+                (TreeFormat::Json, _) => report::tree::json(&fleet.repo, &models, options),
+                (TreeFormat::Text, true) => report::tree::objects(&models, options),
+                (TreeFormat::Text, false) => report::tree::text(&models, options),
+            });
+            return Ok(EXIT_CLEAN);
+        }
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "fleetlint", &mut out);
+            print(&String::from_utf8_lossy(&out));
+            return Ok(EXIT_CLEAN);
+        }
         None => {}
     }
-    let rules = selected_rules(&cli.select, &cli.ignore)?;
     let targets = if cli.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         cli.paths.clone()
     };
-    let analysis = analyze(cli.root.as_deref(), &targets, &rules)?;
+    let root = find_root(cli.root.as_deref(), &targets)?;
+    let config = Config::load(&root, cli.config.as_deref())?;
+    let rules = selected_rules(&cli.select, &cli.ignore, &config)?;
+    let analysis = analyze_with(&root, &targets, &rules, &config)?;
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let started = std::time::Instant::now();
     let text = match cli.format {
         Format::Human => report::human::render(
             &analysis.repo,
@@ -124,20 +197,30 @@ fn run_cli(cli: Cli) -> Result<u8> {
         Format::Json => {
             report::json::render(&analysis.repo, &analysis.clusters, &analysis.findings)
         }
+        Format::Sarif => report::sarif::render(&analysis.repo, &analysis.findings),
+        Format::Github => report::github::render(&analysis.repo, &analysis.findings),
     };
     print(&text);
+    if cli.timings {
+        eprintln!(
+            "{}",
+            analysis.timings.display(&analysis.repo, started.elapsed())
+        );
+    }
     let threshold = match cli.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
     };
-    Ok(
-        if analysis.findings.iter().any(|f| f.severity >= threshold) {
-            EXIT_FINDINGS
-        } else {
-            EXIT_CLEAN
-        },
-    )
+    let code = if analysis.findings.iter().any(|f| f.severity >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    };
+    // The process exits next: freeing every parsed tree one node at a time would cost more
+    // than a tenth of a large run, and the operating system reclaims the memory anyway.
+    std::mem::forget(analysis);
+    Ok(code)
 }
 
 /// Writes to stdout; a closed pipe (`fleetlint | head`) is not an error.
@@ -156,9 +239,18 @@ fn find_rule(name: &str) -> Result<&'static Check> {
     })
 }
 
-fn selected_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static Check>> {
+/// The rules a run uses: `--select` when given (flags win over the configuration), else every
+/// rule the configuration does not turn off; minus `--ignore`.
+fn selected_rules(
+    select: &[String],
+    ignore: &[String],
+    config: &Config,
+) -> Result<Vec<&'static Check>> {
     let selected: Vec<&Check> = if select.is_empty() {
-        checks::ALL.iter().collect()
+        checks::ALL
+            .iter()
+            .filter(|c| !config.is_off(c.code))
+            .collect()
     } else {
         select.iter().map(|s| find_rule(s)).collect::<Result<_>>()?
     };
@@ -172,9 +264,10 @@ fn selected_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static C
 /// `fleetlint rules`: code, name, default severity, summary.
 pub fn rules_table() -> String {
     let mut out = String::new();
+    let width = checks::ALL.iter().map(|c| c.name.len()).max().unwrap_or(0);
     for check in checks::ALL {
         out.push_str(&format!(
-            "{}  {:<20} {:<8} {}\n",
+            "{}  {:<width$} {:<8} {}\n",
             check.code,
             check.name,
             check.severity.as_str(),
@@ -242,10 +335,50 @@ fn drop_subtrees(clusters: Vec<ClusterModel>) -> Vec<ClusterModel> {
         .collect()
 }
 
-/// Lints the clusters under `targets` with the given rules.
+/// A base shared by several Kustomizations or clusters reports its problem once; findings
+/// and labels without a place in a file are dropped.
+fn dedupe(mut findings: Vec<Finding>) -> Vec<Finding> {
+    let mut seen = HashSet::new();
+    findings.retain(|f| {
+        f.primary.span.file != FileId::DETACHED
+            && seen.insert((f.code, f.primary.span, f.message.clone()))
+    });
+    for f in &mut findings {
+        f.labels.retain(|l| l.span.file != FileId::DETACHED);
+    }
+    findings
+}
+
+/// Lints the clusters under `targets` with the given rules and no configuration file.
 pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Result<Analysis> {
     let root = find_root(root, targets)?;
-    let repo = Repo::open(&root).with_context(|| format!("cannot open {}", root.display()))?;
+    analyze_with(&root, targets, rules, &Config::default())
+}
+
+/// The clusters under some targets, built and ordered, before any rule runs.
+pub struct Fleet {
+    pub repo: Repo,
+    pub clusters: Vec<ClusterModel>,
+    /// Flux objects found under the targets that no root reaches, in file order.
+    pub orphans: Vec<kustomize::Object>,
+    /// CRDs and namespaces installed before Flux (helmfile bootstraps).
+    pub bootstrap: fleet::bootstrap::Bootstrap,
+    /// Where every object some cluster applies (or a root) is defined.
+    pub reached: HashSet<source::Span>,
+    pub timings: Timings,
+}
+
+/// Builds every cluster under `targets` with no configuration file: discovery, rendering to
+/// a fixed point, graphs and CRD providers.
+pub fn load(root: Option<&Path>, targets: &[PathBuf]) -> Result<Fleet> {
+    let root = find_root(root, targets)?;
+    load_with(&root, targets, &Config::default())
+}
+
+/// [`load`] for the repository at `root` with a configuration (source mappings, variables,
+/// assumed CRDs, ignored paths).
+pub fn load_with(root: &Path, targets: &[PathBuf], config: &Config) -> Result<Fleet> {
+    let repo = Repo::open(root).with_context(|| format!("cannot open {}", root.display()))?;
     let mut relative = Vec::new();
     for target in targets {
         let full = canonical_dir(target)?;
@@ -261,19 +394,31 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
 
     let catalog = catalog::Catalog::new();
     let renderer = kustomize::Renderer::new(&repo, &catalog);
+    let mut timings = Timings::default();
+    let started = std::time::Instant::now();
     let discovery = fleet::discover::discover(&repo, &relative);
+    timings.discover = started.elapsed();
+    let started = std::time::Instant::now();
+    let bootstrap = fleet::bootstrap::find(&repo);
     let clusters: Vec<ClusterModel> = discovery
         .roots
         .par_iter()
         .map(|root| {
-            let cluster = fleet::build(&renderer, root);
+            let options = fleet::Options {
+                sources: config.sources.clone(),
+                variables: config.variables_of(&root.name),
+            };
+            let cluster = fleet::build_with(&renderer, root, &options);
             let graph = graph::Graph::build(&cluster);
-            ClusterModel { cluster, graph }
+            let providers =
+                fleet::providers::Providers::build(&cluster, &bootstrap, &config.assume);
+            ClusterModel::new(cluster, graph, providers)
         })
         .collect();
 
     // Reached: applied by some Kustomization of some cluster (duplicates included), or a root.
     let clusters = drop_subtrees(clusters);
+    timings.model = started.elapsed();
     let reached: HashSet<_> = clusters
         .iter()
         .flat_map(|m| {
@@ -286,27 +431,89 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
             applied.chain(defined).collect::<Vec<_>>()
         })
         .collect();
+    let ignored = |file: FileId| config.ignore.matches(&repo.file(file).path);
     let mut orphans: Vec<_> = discovery
         .flux_objects
         .iter()
-        .filter(|o| !reached.contains(&o.origin))
+        .filter(|o| !reached.contains(&o.origin) && !ignored(o.origin.file))
         .cloned()
         .collect();
     orphans.sort_by_key(|o| (repo.file(o.origin.file).path.clone(), o.origin.start));
 
-    let cx = Context {
+    Ok(Fleet {
+        repo,
+        clusters,
+        orphans,
+        bootstrap,
+        reached,
+        timings,
+    })
+}
+
+/// Lints the clusters under `targets` of the repository at `root` with the given rules and
+/// configuration. The engine, not the checks, applies the configuration: ignored paths,
+/// inline suppressions (and the unused ones, for FL021), then severity overrides.
+pub fn analyze_with(
+    root: &Path,
+    targets: &[PathBuf],
+    rules: &[&Check],
+    config: &Config,
+) -> Result<Analysis> {
+    let Fleet {
+        repo,
+        clusters,
+        orphans,
+        bootstrap,
+        reached,
+        mut timings,
+    } = load_with(root, targets, config)?;
+    let started = std::time::Instant::now();
+    let catalog = catalog::Catalog::new();
+    let ignored = |file: FileId| config.ignore.matches(&repo.file(file).path);
+    // FL021 reads what the engine learns from the other rules' findings, so it runs last.
+    let (last, first): (Vec<&Check>, Vec<&Check>) = rules
+        .iter()
+        .partition(|c| c.code == checks::UNUSED_SUPPRESSION.code);
+    let mut cx = Context {
         clusters: &clusters,
         orphans: &orphans,
+        catalog: &catalog,
+        bootstrap: &bootstrap,
+        assume: &config.assume,
+        unused_suppressions: &[],
     };
-    let mut findings: Vec<Finding> = rules.iter().flat_map(|check| (check.run)(&cx)).collect();
-    // A base shared by several Kustomizations or clusters reports its problem once.
-    let mut seen = HashSet::new();
-    findings.retain(|f| {
-        f.primary.span.file != FileId::DETACHED
-            && seen.insert((f.code, f.primary.span, f.message.clone()))
-    });
+    let mut findings = dedupe(first.iter().flat_map(|check| (check.run)(&cx)).collect());
+    findings.retain(|f| !ignored(f.primary.span.file));
+
+    let files: BTreeMap<FileId, std::sync::Arc<source::SourceFile>> = repo
+        .files()
+        .into_iter()
+        .filter(|f| !config.ignore.matches(&f.path))
+        .map(|f| (f.id, f))
+        .collect();
+    let directives: Vec<suppress::Directive> =
+        files.values().flat_map(|f| suppress::scan(f)).collect();
+    // Files whose content this run checked: stale suppressions are reported only there (a
+    // draft that no root reaches is not checked, so its comments are not known to be stale).
+    let mut checked: HashSet<FileId> = reached.iter().map(|s| s.file).collect();
+    checked.extend(findings.iter().map(|f| f.primary.span.file));
+    checked.extend(
+        files
+            .values()
+            .filter(|f| source::is_kustomization_name(&f.path))
+            .map(|f| f.id),
+    );
+    let (kept, used) = suppress::apply(findings, &directives);
+    findings = kept;
+    if !last.is_empty() {
+        let ran = |code: &str| first.iter().any(|c| c.code == code);
+        let unused = used.unused(&directives, &ran, &|file| checked.contains(&file));
+        cx.unused_suppressions = &unused;
+        findings.extend(last.iter().flat_map(|check| (check.run)(&cx)));
+    }
+
     for f in &mut findings {
-        f.labels.retain(|l| l.span.file != FileId::DETACHED);
+        f.severity = config.severity(f.code, f.severity);
     }
     findings.sort_by_cached_key(|f| {
         (
@@ -318,6 +525,7 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         )
     });
 
+    timings.checks = started.elapsed();
     let summaries = clusters
         .iter()
         .map(|m| ClusterSummary {
@@ -335,5 +543,81 @@ pub fn analyze(root: Option<&Path>, targets: &[PathBuf], rules: &[&Check]) -> Re
         repo,
         clusters: summaries,
         findings,
+        timings,
     })
+}
+
+/// Loads the clusters a `graph` or `tree` command shows.
+fn load_target(target: &Target) -> Result<Fleet> {
+    let path = target.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let targets = [path];
+    let root = find_root(target.root.as_deref(), &targets)?;
+    let config = Config::load(&root, None)?;
+    load_with(&root, &targets, &config)
+}
+
+/// The one cluster a view shows: the one named, else the only one.
+fn pick_cluster<'a>(fleet: &'a Fleet, name: Option<&str>) -> Result<&'a ClusterModel> {
+    let names = || {
+        fleet
+            .clusters
+            .iter()
+            .map(|m| m.cluster.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (name, fleet.clusters.as_slice()) {
+        (None, [only]) => Ok(only),
+        (None, []) => bail!("no cluster found"),
+        (None, _) => bail!(
+            "{} clusters found ({}): pick one with --cluster NAME or give a cluster directory",
+            fleet.clusters.len(),
+            names()
+        ),
+        (Some(name), models) => models
+            .iter()
+            .find(|m| m.cluster.name == name)
+            .with_context(|| {
+                let hint =
+                    checks::did_you_mean(name, models.iter().map(|m| m.cluster.name.as_str()))
+                        .map(|m| format!(" (did you mean \"{m}\"?)"))
+                        .unwrap_or_default();
+                format!("no cluster \"{name}\"{hint}; clusters found: {}", names())
+            }),
+    }
+}
+
+/// (Kustomization applying custom resources, Kustomization providing their CRDs, API group)
+/// for `fleetlint graph --providers`.
+fn provider_edges(fleet: &Fleet, model: &ClusterModel) -> Vec<(usize, usize, String)> {
+    let catalog = catalog::Catalog::new();
+    let assume = config::Assume::default();
+    let cx = Context {
+        clusters: std::slice::from_ref(model),
+        orphans: &[],
+        catalog: &catalog,
+        bootstrap: &fleet.bootstrap,
+        assume: &assume,
+        unused_suppressions: &[],
+    };
+    checks::ordering::custom_resources(&cx, model)
+        .into_iter()
+        .filter_map(|cr| {
+            match cr.status {
+                checks::ordering::CrdStatus::InPlace(Some(p))
+                | checks::ordering::CrdStatus::Unordered(p) => Some(p),
+                checks::ordering::CrdStatus::InPlace(None) => model
+                    .providers
+                    .of(cr.object.group(), &cr.object.kind)
+                    .next(),
+                _ => None,
+            }
+            // Flux's own kinds come from the root for everything: edges to it say nothing.
+            .filter(|p| {
+                p.kustomization != cr.kustomization
+                    && !fleet::providers::FLUX_GROUPS.contains(&p.group.as_str())
+            })
+            .map(|p| (cr.kustomization, p.kustomization, p.group.clone()))
+        })
+        .collect()
 }

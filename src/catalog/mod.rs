@@ -1,6 +1,9 @@
-//! What fleetlint knows without reading the repository: built-in Kubernetes kinds.
+//! What fleetlint knows without reading the repository: built-in Kubernetes kinds and the
+//! CRD-provider catalogue of Helm charts.
 
 pub mod builtin;
+pub mod flux_fields;
+pub mod providers;
 
 use builtin::{BUILTIN_KINDS, BuiltinKind};
 
@@ -16,6 +19,12 @@ impl Catalog {
         let mut builtin = BUILTIN_KINDS.to_vec();
         builtin.sort_by(|a, b| (a.group, a.kind).cmp(&(b.group, b.kind)));
         Catalog { builtin }
+    }
+
+    /// Whether an API group has built-in kinds (the core group included).
+    pub fn is_builtin_group(&self, group: &str) -> bool {
+        let i = self.builtin.partition_point(|k| k.group < group);
+        self.builtin.get(i).is_some_and(|k| k.group == group)
     }
 
     /// A built-in kind (any served version).

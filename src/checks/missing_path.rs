@@ -36,7 +36,10 @@ fn run(cx: &Context) -> Vec<Finding> {
                         Some(s) => format!("did you mean \"./{s}\"?"),
                         None => format!(
                             "paths are relative to the root of the source (\"{}\"), not to this file",
-                            if cluster.source_root.is_empty() { "." } else { &cluster.source_root }
+                            match ks.mapped_root.as_deref().unwrap_or(&cluster.source_root) {
+                                "" => ".",
+                                root => root,
+                            }
                         ),
                     }),
                 ),

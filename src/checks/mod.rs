@@ -1,25 +1,75 @@
 //! The rule registry. One file per rule; each is a pure function over the model that returns
 //! findings. Checks never read files, render, or apply severity overrides: the engine does.
 
+mod crd_ordering;
 mod dependency_cycle;
 mod duplicate_object;
+mod invalid_spec;
 mod invalid_yaml;
 mod missing_dependency;
 mod missing_path;
 mod missing_resource;
 mod missing_source;
+mod missing_substitution_source;
+mod namespace_ordering;
 mod not_checked;
+pub mod ordering;
+mod removed_api;
+mod shared_ownership;
+mod suspended_dependency;
+mod undecrypted_secret;
+mod unknown_kind;
+mod unset_variable;
+mod unsupported_kustomize;
+mod unwaited_provider;
 
+use std::sync::OnceLock;
+
+use crate::catalog::Catalog;
+mod unused_suppression;
+
+use crate::config::Assume;
 use crate::finding::{Finding, Label, Severity};
 use crate::fleet::Cluster;
-use crate::graph::Graph;
+use crate::fleet::bootstrap::Bootstrap;
+use crate::fleet::providers::Providers;
+use crate::graph::{Before, Graph};
 use crate::kustomize::Object;
 use crate::source::Span;
+use crate::suppress::Unused;
+
+/// FL021, which words what the engine found about suppressions: it runs after the others.
+pub use unused_suppression::CHECK as UNUSED_SUPPRESSION;
 
 /// A cluster with its dependency graph.
 pub struct ClusterModel {
     pub cluster: Cluster,
     pub graph: Graph,
+    pub providers: Providers,
+    /// Happens-before sets, computed on first use per Kustomization.
+    before: Vec<OnceLock<Before>>,
+    /// Custom resources and their CRD providers, computed on first use.
+    crd_facts: OnceLock<Vec<ordering::Fact>>,
+}
+
+impl ClusterModel {
+    pub fn new(cluster: Cluster, graph: Graph, providers: Providers) -> ClusterModel {
+        let before = (0..cluster.kustomizations.len())
+            .map(|_| OnceLock::new())
+            .collect();
+        ClusterModel {
+            cluster,
+            graph,
+            providers,
+            before,
+            crd_facts: OnceLock::new(),
+        }
+    }
+
+    /// What is in place before Kustomization `k` reconciles.
+    pub fn before(&self, k: usize) -> &Before {
+        self.before[k].get_or_init(|| Before::of(&self.cluster, &self.graph, k))
+    }
 }
 
 /// Everything a check may look at.
@@ -27,6 +77,14 @@ pub struct Context<'a> {
     pub clusters: &'a [ClusterModel],
     /// Flux Kustomizations found under the targets that no root reaches.
     pub orphans: &'a [Object],
+    pub catalog: &'a Catalog,
+    /// CRDs and namespaces installed before Flux (helmfile bootstraps).
+    pub bootstrap: &'a Bootstrap,
+    /// CRDs the configuration says are installed outside the repository (`assume:`).
+    pub assume: &'a Assume,
+    /// Suppressions that matched no finding, computed by the engine once the other checks
+    /// ran (empty while they run).
+    pub unused_suppressions: &'a [Unused],
 }
 
 /// A rule: stable code and name, default severity, docs, and the function that runs it.
@@ -69,10 +127,23 @@ pub const ALL: &[Check] = &[
     missing_dependency::CHECK,
     missing_path::CHECK,
     missing_resource::CHECK,
+    crd_ordering::CHECK,
+    unknown_kind::CHECK,
+    unwaited_provider::CHECK,
     missing_source::CHECK,
     duplicate_object::CHECK,
+    shared_ownership::CHECK,
+    namespace_ordering::CHECK,
     invalid_yaml::CHECK,
+    invalid_spec::CHECK,
+    removed_api::CHECK,
+    unset_variable::CHECK,
+    missing_substitution_source::CHECK,
+    undecrypted_secret::CHECK,
+    unsupported_kustomize::CHECK,
+    suspended_dependency::CHECK,
     not_checked::CHECK,
+    unused_suppression::CHECK,
 ];
 
 /// A rule by code (`FL001`) or name (`dependency-cycle`), case-insensitively.

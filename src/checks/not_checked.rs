@@ -3,7 +3,9 @@
 
 use super::{Check, Context};
 use crate::finding::{Finding, Severity};
+use crate::fleet::providers::Assumed;
 use crate::kustomize::Problem;
+use crate::source::Span;
 
 pub const CHECK: Check = Check {
     code: "FL020",
@@ -48,6 +50,11 @@ fn run(cx: &Context) -> Vec<Finding> {
             }
         }
     }
+    for model in cx.clusters {
+        if let Some(finding) = assumptions(cx, model) {
+            findings.push(finding.in_cluster(&model.cluster.name));
+        }
+    }
     if let Some(first) = cx.orphans.first() {
         let names: Vec<String> = cx
             .orphans
@@ -80,4 +87,63 @@ fn run(cx: &Context) -> Vec<Finding> {
         findings.push(finding);
     }
     findings
+}
+
+/// One finding per cluster saying which CRD groups were taken as installed outside the
+/// cluster's Kustomizations (bootstrap helmfiles, configuration, catalogue guesses).
+fn assumptions(cx: &Context, model: &super::ClusterModel) -> Option<Finding> {
+    let mut listed: Vec<String> = Vec::new();
+    let mut span: Option<Span> = None;
+    let mut used = |group: &str, assumed: &Assumed, listed: &mut Vec<String>| {
+        let why = match assumed {
+            Assumed::Builtin => return,
+            Assumed::Bootstrap { release, span: at } => {
+                span.get_or_insert(*at);
+                format!("bootstrap release {release}")
+            }
+            Assumed::Unverified { chart } => {
+                format!("chart {chart}, not verified in the catalogue")
+            }
+            Assumed::BeforeFlux { chart } => format!("CNI chart {chart}, installed before Flux"),
+            Assumed::Platform => "the platform".to_string(),
+            Assumed::Config => ".fleetlint.yaml".to_string(),
+        };
+        let entry = format!("{group} ({why})");
+        if !listed.contains(&entry) {
+            listed.push(entry);
+        }
+    };
+    // Only what this cluster's custom resources actually relied on.
+    for use_ in super::ordering::custom_resources(cx, model) {
+        if matches!(use_.status, super::ordering::CrdStatus::Assumed)
+            && let Some(assumed) =
+                model
+                    .providers
+                    .assumed(use_.object.group(), &use_.object.kind, cx.bootstrap)
+        {
+            used(use_.object.group(), &assumed, &mut listed);
+        }
+    }
+    if listed.is_empty() {
+        return None;
+    }
+    listed.sort();
+    let span = span.or_else(|| {
+        super::ordering::custom_resources(cx, model)
+            .iter()
+            .find(|u| matches!(u.status, super::ordering::CrdStatus::Assumed))
+            .map(|u| u.object.origin)
+    })?;
+    Some(
+        CHECK
+            .finding(
+                format!(
+                    "CRDs taken as installed outside this cluster's Kustomizations, so their ordering is not checked: {}",
+                    listed.join(", ")
+                ),
+                span,
+                "assumed installed",
+            )
+            .help("declare CRDs installed outside Flux in .fleetlint.yaml (`assume: {groups: [...]}`) to make this explicit"),
+    )
 }

@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 use super::flux::{self, HELM_GROUP};
-use crate::kustomize::{Object, PathRef, object_from};
+use crate::kustomize::{Object, PathRef, object_from_shared};
 use crate::source::{self, Entry, FileId, Node, Repo, Span};
 
 /// Where a cluster starts.
@@ -33,6 +33,8 @@ pub struct Root {
     pub source_root: String,
     /// The file (or folder) that defines the root.
     pub defined_in: String,
+    /// Flux is installed by the Flux Operator (a `FluxInstance` or the flux-instance chart).
+    pub via_operator: bool,
     pub source: RootSource,
 }
 
@@ -43,7 +45,7 @@ pub struct Discovery {
     pub flux_objects: Vec<Object>,
 }
 
-/// Most YAML files are not worth parsing to find roots; these words must appear in one that is.
+/// Only documents of files holding one of these words can define a root.
 const MARKERS: &[&str] = &["kustomize.toolkit.fluxcd.io", "FluxInstance", "instance:"];
 
 /// Directories never walked: VCS and CI metadata.
@@ -82,16 +84,19 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
     let mut files: Vec<String> = targets.iter().flat_map(|t| yaml_files(repo, t)).collect();
     files.sort();
     files.dedup();
-    let candidates: Vec<FileId> = files
+    // Every YAML file under the targets is read and parsed once, on all cores: most of them
+    // are rendered later anyway, and the renders then find them parsed.
+    let loaded: Vec<FileId> = files
         .par_iter()
-        .filter(|path| {
-            // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
-            path.ends_with("gotk-sync.yaml")
-                || repo
-                    .peek(path)
-                    .is_some_and(|text| MARKERS.iter().any(|m| text.contains(m)))
-        })
         .filter_map(|path| repo.load(path).ok())
+        .collect();
+    let candidates: Vec<FileId> = loaded
+        .into_iter()
+        .filter(|id| {
+            let file = repo.file(*id);
+            // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
+            file.path.ends_with("gotk-sync.yaml") || MARKERS.iter().any(|m| file.text.contains(m))
+        })
         .collect();
 
     let mut roots: Vec<Root> = Vec::new();
@@ -102,7 +107,7 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
             .docs
             .iter()
             .filter_map(|d| d.root.as_ref())
-            .filter_map(|root| object_from(root).ok().flatten())
+            .filter_map(|root| object_from_shared(root).ok().flatten())
             .collect();
         let is_gotk_sync = file.path.ends_with("/gotk-sync.yaml") || file.path == "gotk-sync.yaml";
         if is_gotk_sync && objects.is_empty() {
@@ -124,6 +129,7 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
                     path: dir,
                     source_root,
                     defined_in: file.path.clone(),
+                    via_operator: true,
                     source: RootSource::Synthetic { path },
                 });
             }
@@ -176,6 +182,7 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
                     path: target.clone(),
                     source_root: String::new(),
                     defined_in: target.clone(),
+                    via_operator: false,
                     source: RootSource::Virtual { seeds },
                 });
             }
@@ -195,6 +202,7 @@ fn synthetic_root(dir: &str, span: Span, defined_in: &str) -> Root {
         path: dir.to_string(),
         source_root: String::new(),
         defined_in: defined_in.to_string(),
+        via_operator: false,
         source: RootSource::Synthetic {
             path: PathRef {
                 value: format!("./{dir}"),
@@ -252,6 +260,7 @@ fn bootstrap_root(
         path: dir,
         source_root,
         defined_in: file_path.to_string(),
+        via_operator: false,
         source: RootSource::Kustomization {
             object: Box::new(obj.clone()),
             repository: repository.map(Box::new),

@@ -49,6 +49,8 @@ pub struct SubstituteFrom {
     pub name: String,
     pub optional: bool,
     pub span: Span,
+    /// The span of the `name` value.
+    pub name_span: Span,
 }
 
 /// A Flux Kustomization as the cluster will see it (after the parent's transforms).
@@ -63,7 +65,11 @@ pub struct KustomizationSpec {
     pub substitute_from: Vec<SubstituteFrom>,
     pub substitute_always: bool,
     pub suspend: bool,
-    /// `spec.kubeConfig`: the Secret or ConfigMap naming a remote cluster its content goes to.
+    /// `spec.wait`: Ready only once everything it applied is healthy.
+    pub wait: bool,
+    /// `spec.kubeConfig`: the Secret or ConfigMap naming a remote cluster its content goes to,
+    /// as `namespace/name` (it lives in the Kustomization's namespace, so two Kustomizations
+    /// naming `cluster-kubeconfig` in two namespaces target two clusters).
     pub kube_config: Option<String>,
 }
 
@@ -110,11 +116,13 @@ impl KustomizationSpec {
             .unwrap_or_default()
             .iter()
             .filter_map(|n| {
+                let name = n.get("name")?;
                 Some(SubstituteFrom {
                     kind: n.str_at(&["kind"]).unwrap_or("ConfigMap").to_string(),
-                    name: n.str_at(&["name"])?.to_string(),
+                    name: name.as_str()?.to_string(),
                     optional: n.get("optional").and_then(Node::as_bool).unwrap_or(false),
                     span: n.span,
+                    name_span: name.span,
                 })
             })
             .collect();
@@ -135,10 +143,11 @@ impl KustomizationSpec {
             substitute_always: post_build.and_then(|p| p.str_at(&["substituteStrategy"]))
                 == Some("Always"),
             suspend: get("suspend").and_then(Node::as_bool).unwrap_or(false),
+            wait: get("wait").and_then(Node::as_bool).unwrap_or(false),
             kube_config: get("kubeConfig").and_then(|k| {
                 k.str_at(&["secretRef", "name"])
                     .or_else(|| k.str_at(&["configMapRef", "name"]))
-                    .map(str::to_string)
+                    .map(|name| format!("{namespace}/{name}"))
             }),
         }
     }

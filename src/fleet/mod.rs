@@ -2,13 +2,16 @@
 //! Kustomization applies which object, the parent of each Kustomization, and what could not
 //! be resolved. This stage reads through the renderer only and reports nothing itself.
 
+pub mod bootstrap;
 pub mod discover;
 pub mod flux;
+pub mod providers;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use crate::kustomize::substitute::{self, Vars};
-use crate::kustomize::{EntryKind, Object, PathRef, Problem, Renderer};
+use crate::kustomize::{EntryKind, Object, PathRef, Problem, Rendered, Renderer};
 use crate::source::{self, Entry, FileId, Repo, Span};
 
 pub use discover::{Root, RootSource};
@@ -39,6 +42,18 @@ pub enum PathProblem {
     Symlink,
 }
 
+/// What the configuration adds to a cluster build (`.fleetlint.yaml`).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Flux sources that are not this repository (`namespace/name`), mapped to a directory of
+    /// the repository holding their content: Kustomizations of such a source are rendered from
+    /// there (their `spec.path` is relative to it) instead of being left unchecked.
+    pub sources: BTreeMap<String, String>,
+    /// Post-build variables Flux gets from outside the repository in this cluster (a
+    /// `cluster-settings` ConfigMap made at bootstrap, say).
+    pub variables: BTreeMap<String, String>,
+}
+
 /// A Flux Kustomization in a cluster.
 #[derive(Debug, Clone)]
 pub struct Kustomization {
@@ -58,6 +73,33 @@ pub struct Kustomization {
     pub not_checked: Option<(Span, String)>,
     /// A root that only groups Kustomizations found in a plain directory.
     pub is_virtual: bool,
+    /// The repository directory its source is mapped to by the configuration (`sources:`):
+    /// its `spec.path` is relative to that, not to the cluster's source root.
+    pub mapped_root: Option<String>,
+    /// Post-build substitution, when it ran on the output.
+    pub substitution: Option<Substitution>,
+}
+
+/// What post-build substitution had to work with (FLUX-SEMANTICS §2.9).
+#[derive(Debug, Clone)]
+pub struct Substitution {
+    /// The variables, from `substitute` and `substituteFrom` (a `None` value is unknown offline).
+    pub vars: Vars,
+    /// Every `substituteFrom` source was found with its keys (or is optional and absent), so a
+    /// variable missing from `vars` is certainly unset.
+    pub complete: bool,
+    /// The output before substitution.
+    pub input: Arc<Rendered>,
+}
+
+/// What provides a `substituteFrom` ConfigMap or Secret.
+#[derive(Debug, Clone, Copy)]
+pub enum VarSource<'a> {
+    /// The ConfigMap or Secret itself.
+    Object(&'a Object),
+    /// An object that creates the Secret at runtime (an ExternalSecret, a SealedSecret, ...):
+    /// its keys are not known offline.
+    Generated(&'a Object),
 }
 
 impl Kustomization {
@@ -117,6 +159,22 @@ pub struct Cluster {
     /// namespace it can populate (`None`: any). A lookup that fails in such a namespace might
     /// succeed with it, so checks stay quiet about those.
     pub unseen: Vec<Option<String>>,
+    /// ConfigMaps and Secrets that a required `substituteFrom` names and no Kustomization
+    /// applies, but that a manifest elsewhere in the repository defines (a bootstrap folder
+    /// applied with kubectl): Flux finds them at runtime.
+    pub unapplied_sources: Vec<Object>,
+    /// Flux runs under the Flux Operator, which serves `fluxcd.controlplane.io`.
+    pub via_operator: bool,
+    /// The repository holds the cluster's own bootstrap (a sync definition beside its
+    /// GitRepository, or a FluxInstance), so it describes the whole cluster. Otherwise the
+    /// bootstrap happened elsewhere and may have created namespaces fleetlint cannot see.
+    pub self_contained: bool,
+    /// Variables the configuration gives for objects made outside the repository: they stand
+    /// in, at the lowest precedence, for `substituteFrom` entries that name a ConfigMap or
+    /// Secret not in the repository, and fill values that are unknown offline (encrypted).
+    pub outside_variables: BTreeMap<String, String>,
+    /// Sources mapped to a repository directory by the configuration.
+    mapped_sources: BTreeMap<String, String>,
     own_sources: Vec<(String, String)>,
     own_url: Option<String>,
     by_id: BTreeMap<(String, String), usize>,
@@ -148,6 +206,36 @@ impl Cluster {
             .flat_map(|(i, k)| k.applied.iter().map(move |o| (i, o)))
     }
 
+    /// Every object the cluster reaches, with the Kustomization that applies it: the applied
+    /// objects, then the definitions of Kustomizations that nothing in the cluster applies (a
+    /// root, a kubectl-applied bootstrap), attributed to themselves.
+    pub fn reached(&self) -> Vec<(usize, &Object)> {
+        let mut out: Vec<(usize, &Object)> = self.applied().collect();
+        let applied: std::collections::HashSet<Span> = out.iter().map(|(_, o)| o.origin).collect();
+        for (i, k) in self.kustomizations.iter().enumerate() {
+            if let Some(obj) = &k.object
+                && !applied.contains(&obj.origin)
+            {
+                out.push((i, obj));
+            }
+        }
+        out
+    }
+
+    /// A Kustomization as the cluster holds it: for one that applies its own definition (the
+    /// bootstrap root), that applied copy, which carries the patches of its own
+    /// kustomization.yaml; else its definition as its parent rendered it.
+    pub fn effective_object(&self, index: usize) -> Option<&Object> {
+        let ks = &self.kustomizations[index];
+        let object = ks.object.as_ref()?;
+        Some(
+            ks.applied
+                .iter()
+                .find(|o| o.origin == object.origin)
+                .unwrap_or(object),
+        )
+    }
+
     /// Where a Kustomization's content is applied: `None` for this cluster, else the name of
     /// the kubeConfig of the nearest Kustomization (itself or an ancestor) that sets one.
     pub fn target_of(&self, index: usize) -> Option<&str> {
@@ -172,6 +260,10 @@ impl Cluster {
             .first()
             .and_then(|k| k.object.as_ref())
             .map(|o| o.origin)
+    }
+
+    pub fn bootstrapped_by_operator(&self) -> bool {
+        self.via_operator
     }
 
     /// Whether content fleetlint could not render may define objects in `namespace`.
@@ -206,10 +298,31 @@ impl Cluster {
             self.sources.push(source);
         }
     }
+
+    /// What provides the ConfigMap or Secret `namespace/name` that a `substituteFrom` names:
+    /// the object applied by some Kustomization of the cluster, else an object that creates
+    /// such a Secret at runtime.
+    pub fn var_source(&self, kind: &str, namespace: &str, name: &str) -> Option<VarSource<'_>> {
+        if let Some(obj) = self.lookup_applied(kind, namespace, name) {
+            return Some(VarSource::Object(obj));
+        }
+        if kind != "Secret" {
+            return None;
+        }
+        self.applied()
+            .map(|(_, o)| o)
+            .find(|o| creates_secret(o, namespace, name))
+            .map(VarSource::Generated)
+    }
 }
 
 /// Builds one cluster from its root, to a fixed point.
 pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
+    build_with(renderer, root, &Options::default())
+}
+
+/// Builds one cluster from its root with what the configuration adds.
+pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cluster {
     let _mark = crate::source::processing::processing(&root.defined_in);
     let mut cluster = Cluster {
         name: root.name.clone(),
@@ -220,6 +333,18 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         sources: Vec::new(),
         duplicates: Vec::new(),
         unseen: Vec::new(),
+        unapplied_sources: Vec::new(),
+        via_operator: root.via_operator,
+        self_contained: root.via_operator
+            || matches!(
+                &root.source,
+                RootSource::Kustomization {
+                    repository: Some(_),
+                    ..
+                }
+            ),
+        outside_variables: options.variables.clone(),
+        mapped_sources: options.sources.clone(),
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
@@ -303,22 +428,36 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         }
     }
 
-    let mut deferred = HashSet::new();
+    // A Kustomization waits for its inputs while other renders may still reveal them.
+    let mut renders = 0usize;
+    let mut waited_at: HashMap<usize, usize> = HashMap::new();
     while let Some(index) = queue.pop_front() {
         match cluster.prepare(renderer.repo(), index) {
-            Prepared::Render { dir, vars } => {
-                let found = cluster.render(renderer, index, &dir, &vars);
+            Prepared::Render {
+                dir,
+                source_root,
+                vars,
+            } => {
+                let found = cluster.render(renderer, index, &dir, &source_root, vars);
+                renders += 1;
                 queue.extend(found);
             }
-            Prepared::Wait if !queue.is_empty() && deferred.insert(index) => {
+            Prepared::Wait
+                if !queue.is_empty() && waited_at.get(&index).is_none_or(|&at| at < renders) =>
+            {
+                waited_at.insert(index, renders);
                 queue.push_back(index);
             }
             Prepared::Wait => {
                 // Its inputs never appeared: render what can be rendered without them.
-                if let Prepared::Render { dir, vars } =
-                    cluster.prepare_final(renderer.repo(), index)
+                if let Prepared::Render {
+                    dir,
+                    source_root,
+                    vars,
+                } = cluster.prepare_final(renderer.repo(), index)
                 {
-                    let found = cluster.render(renderer, index, &dir, &vars);
+                    let found = cluster.render(renderer, index, &dir, &source_root, vars);
+                    renders += 1;
                     queue.extend(found);
                 }
             }
@@ -343,13 +482,70 @@ pub fn build(renderer: &Renderer<'_>, root: &Root) -> Cluster {
         })
         .collect();
     cluster.unseen.extend(remote);
+    cluster.unapplied_sources = unapplied_sources(renderer.repo(), &cluster);
     cluster
+}
+
+/// Manifests anywhere in the repository for the required `substituteFrom` sources that nothing
+/// in the cluster provides. A manifest without a namespace counts: a kustomization around it
+/// (applied by hand) may set one.
+fn unapplied_sources(repo: &Repo, cluster: &Cluster) -> Vec<Object> {
+    let mut wanted: Vec<(&str, &str, &str)> = Vec::new();
+    for ks in &cluster.kustomizations {
+        for from in &ks.spec.substitute_from {
+            if !from.optional
+                && cluster
+                    .var_source(&from.kind, &ks.namespace, &from.name)
+                    .is_none()
+            {
+                wanted.push((&from.kind, &ks.namespace, &from.name));
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for path in discover::yaml_files(repo, "") {
+        let Ok(text) = std::fs::read_to_string(repo.root().join(&path)) else {
+            continue;
+        };
+        if !wanted.iter().any(|(_, _, name)| text.contains(name)) {
+            continue;
+        }
+        let Ok(id) = repo.load(&path) else { continue };
+        let file = repo.file(id);
+        for doc in &file.docs {
+            let Some(Ok(Some(obj))) = doc.root.as_ref().map(crate::kustomize::object_from_shared)
+            else {
+                continue;
+            };
+            let matches = wanted.iter().any(|(kind, ns, name)| {
+                obj.kind == *kind
+                    && obj.api_version == "v1"
+                    && obj.name == *name
+                    && obj.namespace.as_deref().is_none_or(|n| n == *ns)
+            });
+            if matches {
+                found.push(obj);
+            }
+        }
+    }
+    found
+}
+
+/// The variables for a render, and whether they are all known.
+struct VarsInput {
+    vars: Vars,
+    complete: bool,
 }
 
 enum Prepared {
     Render {
         dir: String,
-        vars: Vars,
+        /// The directory its source's content is in: what `spec.path` is relative to.
+        source_root: String,
+        vars: VarsInput,
     },
     /// Its source or substitution inputs have not been seen yet.
     Wait,
@@ -375,6 +571,8 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            substitution: None,
+            mapped_root: None,
         }
     }
 
@@ -391,6 +589,8 @@ impl Kustomization {
             path_problem: None,
             not_checked: None,
             is_virtual: false,
+            substitution: None,
+            mapped_root: None,
         }
     }
 
@@ -449,6 +649,8 @@ impl Cluster {
         if ks.is_virtual {
             return Prepared::Skip;
         }
+        // `Some` when the source is mapped to a directory by the configuration.
+        let mut source_root: Option<String> = None;
         if let Some(src) = ks.spec.source_ref.clone()
             && !self.is_own(&src)
         {
@@ -486,7 +688,13 @@ impl Cluster {
                 .namespace
                 .as_ref()
                 .map(|n| n.value.clone());
-            if exists || src.kind == "ExternalArtifact" {
+            // A source the configuration maps to a directory is rendered from there.
+            let mapped = self
+                .mapped_sources
+                .get(&src.id())
+                .filter(|_| exists || src.kind == "ExternalArtifact")
+                .cloned();
+            if mapped.is_none() && (exists || src.kind == "ExternalArtifact") {
                 let why = format!(
                     "{} \"{}\" is not this repository, so the content of Kustomization \"{}\" is not checked",
                     src.kind,
@@ -498,24 +706,58 @@ impl Cluster {
                     self.unseen.push(namespace);
                 }
             }
-            return Prepared::Skip;
+            let Some(mapped) = mapped else {
+                return Prepared::Skip;
+            };
+            self.kustomizations[index].mapped_root = Some(mapped.clone());
+            source_root = Some(mapped);
         }
+        let ks = &self.kustomizations[index];
         // Variables from `substituteFrom` must be known before the build.
         let mut vars = Vars::default();
+        let mut from_outside = false;
+        // Some source's keys are not known offline (made at runtime, or missing).
+        let mut unknown_keys = false;
         for from in &ks.spec.substitute_from {
-            match self.lookup_applied(&from.kind, &ks.namespace, &from.name) {
-                Some(obj) => {
+            match self.var_source(&from.kind, &ks.namespace, &from.name) {
+                Some(VarSource::Object(obj)) => {
                     for (key, value) in data_of(obj) {
-                        vars.values.insert(key, value);
+                        // Flux strips newlines from values.
+                        vars.values.insert(key, value.map(|v| v.replace('\n', "")));
                     }
                 }
-                None if !last_chance && !from.optional => return Prepared::Wait,
-                None => {}
+                Some(VarSource::Generated(_)) => {
+                    from_outside = true;
+                    unknown_keys = true;
+                }
+                None if !last_chance => return Prepared::Wait,
+                // Not in the repository: made outside it, where the configuration's variables
+                // come from. A missing optional source is empty; a missing required one fails
+                // the build before substitution (missing-substitution-source reports it).
+                None => {
+                    from_outside = true;
+                    unknown_keys |= !from.optional || self.could_hide(&ks.namespace);
+                }
             }
         }
         for (key, value) in &ks.spec.substitute {
+            vars.values
+                .insert(key.clone(), Some(value.replace('\n', "")));
+        }
+        // The configuration's variables come last: they never override a value from the
+        // repository, and a Kustomization that takes nothing from outside gets none (adding
+        // variables would switch on a substitution Flux does not run, FLUX-SEMANTICS §2.9).
+        for (key, value) in &self.outside_variables {
+            match vars.values.get(key) {
+                None if from_outside => {}
+                Some(None) => {}
+                _ => continue,
+            }
             vars.values.insert(key.clone(), Some(value.clone()));
         }
+        // The configuration's variables declare what the outside sources hold.
+        let complete = !unknown_keys || !self.outside_variables.is_empty();
+        let vars = VarsInput { vars, complete };
         let path_ref = ks.spec.path.clone().unwrap_or(PathRef {
             value: String::new(),
             span: ks.name_span().unwrap_or(Span {
@@ -525,23 +767,43 @@ impl Cluster {
             }),
         });
         let from_this_repo = ks.spec.source_ref.is_some() || ks.object.is_none();
+        let resolved = match &source_root {
+            // A mapped artifact's root is the mapped directory: a leading `/` means it, and
+            // `..` cannot leave it (SecureJoin).
+            Some(mapped) => source::resolve(mapped, path_ref.value.trim_start_matches('/'))
+                .filter(|dir| dir == mapped || dir.starts_with(&format!("{mapped}/"))),
+            None => source::resolve(&self.source_root, &path_ref.value),
+        };
         let problem = if ks.spec.path.is_none() && from_this_repo && ks.parent.is_some() {
             Some(PathProblem::Absent)
         } else if path_ref.value.contains('\\') {
             Some(PathProblem::Backslash)
         } else {
-            match source::resolve(&self.source_root, &path_ref.value) {
+            match resolved {
                 None => Some(PathProblem::EscapesRoot),
                 Some(dir) => match repo.entry(&dir) {
                     Entry::Dir => {
-                        return Prepared::Render { dir, vars };
+                        let source_root = source_root.unwrap_or_else(|| self.source_root.clone());
+                        return Prepared::Render {
+                            dir,
+                            source_root,
+                            vars,
+                        };
                     }
                     Entry::File => Some(PathProblem::NotADirectory),
                     Entry::Escapes => Some(PathProblem::SymlinkEscapes),
                     Entry::Symlink => Some(PathProblem::Symlink),
-                    Entry::Missing => Some(PathProblem::Missing {
-                        suggestion: closest_existing(repo, &dir),
-                    }),
+                    Entry::Missing => {
+                        // Suggested relative to the root the path is resolved against.
+                        let root = source_root.as_deref().unwrap_or(&self.source_root);
+                        let suggestion = closest_existing(repo, &dir).map(|s| {
+                            match s.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+                                Some(rel) if !root.is_empty() => rel.to_string(),
+                                _ => s,
+                            }
+                        });
+                        Some(PathProblem::Missing { suggestion })
+                    }
                 },
             }
         };
@@ -566,10 +828,15 @@ impl Cluster {
         renderer: &Renderer<'_>,
         index: usize,
         dir: &str,
-        vars: &Vars,
+        source_root: &str,
+        vars: VarsInput,
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
-        let rendered = renderer.flux_build(dir, &self.source_root, &ks.spec.transforms);
+        if self.applied_objects > MAX_CLUSTER_OBJECTS {
+            // Past the limit (and said so): nothing more is built.
+            return Vec::new();
+        }
+        let rendered = renderer.flux_build(dir, source_root, &ks.spec.transforms);
         if self.applied_objects.saturating_add(rendered.objects.len()) > MAX_CLUSTER_OBJECTS {
             let first_time = self.applied_objects <= MAX_CLUSTER_OBJECTS;
             self.applied_objects = MAX_CLUSTER_OBJECTS + 1;
@@ -586,12 +853,23 @@ impl Cluster {
             return Vec::new();
         }
         self.applied_objects += rendered.objects.len();
-        let mut objects = rendered.objects.clone();
         let mut problems = rendered.problems.clone();
-        if !vars.is_empty() || ks.spec.substitute_always {
+        let substituting = !vars.vars.is_empty() || ks.spec.substitute_always;
+        // The build is this Kustomization's own: without substitution its objects are moved,
+        // not copied; with it, the input is kept beside the output for unset-variable.
+        let (mut objects, input) = if substituting {
+            (rendered.objects.clone(), Some(rendered))
+        } else {
+            match Arc::try_unwrap(rendered) {
+                Ok(owned) => (owned.objects, None),
+                Err(shared) => (shared.objects.clone(), None),
+            }
+        };
+        let substitution = input.map(|input| {
+            // Bounded: a long variable used many times must not take gigabytes.
             let mut budget = substitute::MAX_SUBSTITUTED_BYTES;
             for obj in &mut objects {
-                if !substitute::apply_within(obj, vars, &mut budget) {
+                if !substitute::apply_within(obj, &vars.vars, &mut budget) {
                     problems.push(Problem::InvalidYaml {
                         span: obj.name_span,
                         message: format!(
@@ -603,7 +881,12 @@ impl Cluster {
                     break;
                 }
             }
-        }
+            Substitution {
+                vars: vars.vars,
+                complete: vars.complete,
+                input,
+            }
+        });
         let depth = ks.depth(&self.kustomizations);
         let parent_ns = ks.namespace.clone();
         let mut found = Vec::new();
@@ -685,6 +968,7 @@ impl Cluster {
         let ks = &mut self.kustomizations[index];
         ks.dir = Some(dir.to_string());
         ks.applied = objects;
+        ks.substitution = substitution;
         ks.problems = problems;
         found
     }
@@ -736,6 +1020,32 @@ fn closest_existing(repo: &Repo, missing: &str) -> Option<String> {
 fn names_crds(path: &str) -> bool {
     let path = path.to_ascii_lowercase();
     path.contains("crd") || path.contains("github.com/fluxcd/flux2")
+}
+
+/// Whether `obj` creates the Secret `namespace/name` at runtime: secret operators whose output
+/// Secret is named in the object (External Secrets, Sealed Secrets, 1Password, Vault).
+fn creates_secret(obj: &Object, namespace: &str, name: &str) -> bool {
+    let same_ns = obj.namespace.as_deref() == Some(namespace);
+    let body = &obj.body;
+    let named = |path: &[&str]| body.str_at(path).unwrap_or(&obj.name) == name;
+    match (obj.group(), obj.kind.as_str()) {
+        ("external-secrets.io", "ExternalSecret") => same_ns && named(&["spec", "target", "name"]),
+        // Creates the Secret in every namespace its selector picks.
+        ("external-secrets.io", "ClusterExternalSecret") => {
+            body.str_at(&["spec", "externalSecretSpec", "target", "name"])
+                .or_else(|| body.str_at(&["spec", "externalSecretName"]))
+                .unwrap_or(&obj.name)
+                == name
+        }
+        ("bitnami.com", "SealedSecret") => {
+            same_ns && named(&["spec", "template", "metadata", "name"])
+        }
+        ("onepassword.com", "OnePasswordItem") => same_ns && obj.name == name,
+        ("secrets.hashicorp.com", _) => {
+            same_ns && body.str_at(&["spec", "destination", "name"]) == Some(name)
+        }
+        _ => false,
+    }
 }
 
 /// The keys and values of a ConfigMap or Secret. Secret values are unknown offline unless

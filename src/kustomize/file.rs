@@ -55,7 +55,8 @@ impl Layer {
         }
     }
 
-    /// Identifies the Flux-level context of a render for memoisation.
+    /// Identifies a Flux Kustomization's own transforms (two with the same key and path build
+    /// the same objects).
     pub fn cache_key(&self) -> String {
         let mut key = String::new();
         for c in &self.components {
@@ -150,6 +151,82 @@ pub fn parse(file: &SourceFile, out: &mut Rendered) -> Layer {
         }
     }
     layer
+}
+
+/// Kustomize features that Flux's build does not offer: `helmCharts` (Flux never passes
+/// `--enable-helm`) and plugins (Flux builds with `DisabledPluginConfig`, so only kustomize's
+/// builtin generators and transformers, `apiVersion: builtin`, load).
+pub fn unsupported(repo: &Repo, dir: &str, file: &SourceFile, out: &mut Rendered) {
+    let Some(root) = file.docs.iter().find_map(|d| d.root.as_ref()) else {
+        return;
+    };
+    for key in ["helmCharts", "helmChartInflationGenerator"] {
+        if let Some((k, v)) = root.get_entry(key)
+            && !v.is_null()
+            && v.as_seq().is_none_or(|items| !items.is_empty())
+        {
+            out.problems.push(Problem::Unsupported {
+                span: k.span,
+                feature: format!("`{key}`"),
+                why:
+                    "Helm chart inflation needs kustomize's `--enable-helm`, which Flux never sets"
+                        .into(),
+            });
+        }
+    }
+    for (key, role) in [
+        ("generators", "generator"),
+        ("transformers", "transformer"),
+        ("validators", "validator"),
+    ] {
+        for entry in root.get(key).and_then(Node::as_seq).unwrap_or_default() {
+            for (api_version, kind) in plugin_configs(repo, dir, entry) {
+                if api_version == "builtin" && role != "validator" {
+                    continue;
+                }
+                out.problems.push(Problem::Unsupported {
+                    span: entry.span,
+                    feature: format!("{role} plugin \"{kind}\" ({api_version})"),
+                    why: "Flux builds with kustomize plugins disabled; only builtin generators and transformers load".into(),
+                });
+            }
+        }
+    }
+}
+
+/// The `(apiVersion, kind)` of the plugin configurations a `generators`/`transformers` entry
+/// names: a file of configurations or inline YAML. Directories and missing files give nothing.
+fn plugin_configs(repo: &Repo, dir: &str, entry: &Node) -> Vec<(String, String)> {
+    let identity = |n: &Node| {
+        Some((
+            n.str_at(&["apiVersion"])?.to_string(),
+            n.str_at(&["kind"]).unwrap_or("?").to_string(),
+        ))
+    };
+    if entry.as_map().is_some() {
+        return identity(entry).into_iter().collect();
+    }
+    let Some(text) = entry.as_str() else {
+        return Vec::new();
+    };
+    let docs = if text.contains('\n') || text.contains("kind:") {
+        source::yaml::parse(source::FileId::DETACHED, text).0
+    } else {
+        let Some(path) = source::resolve(dir, text) else {
+            return Vec::new();
+        };
+        if repo.entry(&path) != Entry::File {
+            return Vec::new();
+        }
+        let Ok(id) = repo.load(&path) else {
+            return Vec::new();
+        };
+        repo.file(id).docs.clone()
+    };
+    docs.iter()
+        .filter_map(|d| d.root.as_deref())
+        .filter_map(identity)
+        .collect()
 }
 
 /// `patches`, `patchesStrategicMerge` and `patchesJson6902` of a kustomization (or of a Flux

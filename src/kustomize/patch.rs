@@ -190,7 +190,8 @@ fn parse_inline(text: &str, at: Span) -> Option<Node> {
     if !errors.is_empty() {
         return None;
     }
-    let mut root = docs.into_iter().find_map(|d| d.root)?;
+    let shared = docs.into_iter().find_map(|d| d.root)?;
+    let mut root = Node::clone(&shared);
     repoint(&mut root, at);
     Some(root)
 }
@@ -246,7 +247,7 @@ impl Patch {
             Value::Scalar { text, .. } => Some(Patch {
                 span: item.span,
                 path: Some(PathRef {
-                    value: text.clone(),
+                    value: text.to_string(),
                     span: item.span,
                 }),
                 inline: None,
@@ -306,7 +307,7 @@ impl Patch {
         let body = file
             .docs
             .iter()
-            .find_map(|d| d.root.clone())
+            .find_map(|d| d.root.as_deref().cloned())
             .ok_or_else(|| Problem::NotAnObject {
                 span: path_ref.span,
                 message: format!("patch file \"{path}\" is empty"),
@@ -383,8 +384,14 @@ impl LoadedPatch<'_> {
                     objects.retain(|o| !self.matches(o));
                     return;
                 }
+                // kustomize gives the patch the target's group/version/kind before merging
+                // (`patchCopy.SetGvk(res.GetGvk())`): the object keeps its own apiVersion.
+                let mut patch = self.body.clone();
+                if let Value::Map(entries) = &mut patch.value {
+                    entries.retain(|(k, _)| !matches!(k.as_str(), Some("apiVersion" | "kind")));
+                }
                 for obj in objects.iter_mut().filter(|o| self.matches(o)) {
-                    merge(std::sync::Arc::make_mut(&mut obj.body), &self.body);
+                    merge(std::sync::Arc::make_mut(&mut obj.body), &patch);
                 }
             }
             Value::Scalar { .. } => {}

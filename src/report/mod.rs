@@ -1,7 +1,13 @@
 //! Turns findings into output. Line and column are computed here, from byte spans.
 
+pub mod github;
+pub mod graph;
 pub mod human;
 pub mod json;
+pub mod sarif;
+pub mod tree;
+
+use std::path::{Path, PathBuf};
 
 use crate::finding::{Finding, Severity};
 use crate::source::{Repo, Span};
@@ -41,6 +47,31 @@ pub fn locate(repo: &Repo, span: Span) -> Location {
         end_line,
         end_column,
     }
+}
+
+/// Like [`locate`], for spans that may belong to no file (`None` then).
+pub fn try_locate(repo: &Repo, span: Span) -> Option<Location> {
+    (span.file != crate::source::FileId::DETACHED).then(|| locate(repo, span))
+}
+
+/// The directory that SARIF and GitHub output name files from, with the repository root's path
+/// inside it (`""`, or `"fleet/"`): the Git work tree holding the root, because GitHub resolves
+/// annotation and code-scanning paths from the top of the Git repository; else the root.
+pub fn vcs_base(root: &Path) -> (PathBuf, String) {
+    let base = root
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(root);
+    let inside = root
+        .strip_prefix(base)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let prefix = if inside.is_empty() {
+        inside
+    } else {
+        format!("{inside}/")
+    };
+    (base.to_path_buf(), prefix)
 }
 
 /// Counts by severity: (errors, warnings, infos).

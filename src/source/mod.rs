@@ -44,11 +44,28 @@ pub struct SourceFile {
     pub text: String,
     pub docs: Vec<Document>,
     pub errors: Vec<YamlError>,
-    /// Byte offsets where lines start, computed on first use by [`SourceFile::line_col`].
+    /// Byte offsets where lines start, computed when a report first needs a position here.
     line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
+    pub fn new(
+        id: FileId,
+        path: String,
+        text: String,
+        docs: Vec<Document>,
+        errors: Vec<YamlError>,
+    ) -> Self {
+        SourceFile {
+            id,
+            path,
+            text,
+            docs,
+            errors,
+            line_starts: OnceLock::new(),
+        }
+    }
+
     /// The 1-based line and column (in characters) of a byte offset, clamped to the text.
     /// Lines are indexed once per file, so a file with thousands of findings is not rescanned
     /// from its start for each of them.
@@ -186,6 +203,24 @@ impl Repo {
         )
     }
 
+    /// Bytes of text read so far.
+    pub fn bytes_read(&self) -> usize {
+        self.files
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .map(|f| f.text.len())
+            .sum()
+    }
+
+    /// Every file read so far, in the order they were read.
+    pub fn files(&self) -> Vec<Arc<SourceFile>> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<Arc<SourceFile>> = files.values().cloned().collect();
+        all.sort_by_key(|f| f.id);
+        all
+    }
+
     pub fn file_count(&self) -> usize {
         self.files.read().unwrap_or_else(|e| e.into_inner()).len()
     }
@@ -260,28 +295,35 @@ impl Repo {
         let Ok(read) = fs::read_dir(self.root.join(rel)) else {
             return Vec::new();
         };
-        let mut names: Vec<String> = read
+        let mut listed: Vec<(String, Option<Entry>)> = read
             .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok())
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                // The directory entry says what it is without another system call; only
+                // symlinks need resolving.
+                let known = match e.file_type() {
+                    Ok(t) if t.is_dir() => Some(Entry::Dir),
+                    Ok(t) if t.is_file() => Some(Entry::File),
+                    _ => None,
+                };
+                Some((name, known))
+            })
             .collect();
-        names.sort();
-        names
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut entries = self.lock_entries();
+        for (name, known) in &listed {
+            if let Some(entry) = known {
+                entries.entry(join(rel, name)).or_insert(*entry);
+            }
+        }
+        drop(entries);
+        listed
             .into_iter()
-            .map(|name| {
-                let path = join(rel, &name);
-                let entry = self.entry(&path);
+            .map(|(name, _)| {
+                let entry = self.entry(&join(rel, &name));
                 (name, entry)
             })
             .collect()
-    }
-
-    /// The text of a file without registering it (to decide whether it is worth parsing);
-    /// `None` for anything [`Repo::load`] would refuse: symlinks, oversized, binary, not UTF-8.
-    pub fn peek(&self, rel: &str) -> Option<String> {
-        if self.entry(rel) != Entry::File {
-            return None;
-        }
-        read_text(&self.root.join(rel)).ok()
     }
 
     /// Reads and parses a file once; later calls return the same id.
@@ -329,21 +371,15 @@ impl Repo {
             .chars()
             .next()
             .map_or(at, |c| at + c.len_utf8() as u32);
-        let file = Arc::new(SourceFile {
-            id,
-            path,
-            text,
-            docs: Vec::new(),
-            errors: vec![YamlError {
-                span: Span {
-                    file: id,
-                    start: at,
-                    end,
-                },
-                message: err.to_string(),
-            }],
-            line_starts: OnceLock::new(),
-        });
+        let error = YamlError {
+            span: Span {
+                file: id,
+                start: at,
+                end,
+            },
+            message: err.to_string(),
+        };
+        let file = Arc::new(SourceFile::new(id, path, text, Vec::new(), vec![error]));
         self.files
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -355,21 +391,16 @@ impl Repo {
     /// files parsed on several threads never share one.
     fn add_file(&self, path: String, text: String) -> FileId {
         let id = FileId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let is_yaml =
-            path.ends_with(".yaml") || path.ends_with(".yml") || is_kustomization_name(&path);
+        let is_yaml = path.ends_with(".yaml")
+            || path.ends_with(".yml")
+            || path.ends_with(".yaml.gotmpl")
+            || is_kustomization_name(&path);
         let (docs, errors) = if is_yaml {
             yaml::parse(id, &text)
         } else {
             (Vec::new(), Vec::new())
         };
-        let file = Arc::new(SourceFile {
-            id,
-            path,
-            text,
-            docs,
-            errors,
-            line_starts: OnceLock::new(),
-        });
+        let file = Arc::new(SourceFile::new(id, path, text, docs, errors));
         self.files
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -455,24 +486,25 @@ mod tests {
 
     #[test]
     fn line_col_counts_characters_and_clamps() {
-        let file = SourceFile {
-            id: FileId(0),
-            path: "x.yaml".into(),
-            text: "a: é\nbé: x\n".into(),
-            docs: Vec::new(),
-            errors: Vec::new(),
-            line_starts: OnceLock::new(),
-        };
+        let file = SourceFile::new(
+            FileId(0),
+            "x.yaml".into(),
+            "a: é\nbé: x\n".into(),
+            Vec::new(),
+            Vec::new(),
+        );
         assert_eq!(file.line_col(0), (1, 1));
         assert_eq!(file.line_col(file.text.find('x').unwrap() as u32), (2, 5));
         // Inside a character: its start; past the end: the end.
         assert_eq!(file.line_col(4), (1, 4));
         assert_eq!(file.line_col(1000), (3, 1));
-        let old_mac = SourceFile {
-            text: "a: 1\rb: 2\r\nc: 3\n".into(),
-            line_starts: OnceLock::new(),
-            ..file
-        };
+        let old_mac = SourceFile::new(
+            FileId(0),
+            "x.yaml".into(),
+            "a: 1\rb: 2\r\nc: 3\n".into(),
+            Vec::new(),
+            Vec::new(),
+        );
         assert_eq!(old_mac.line_col(5), (2, 1));
         assert_eq!(old_mac.line_col(11), (3, 1));
     }

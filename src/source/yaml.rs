@@ -7,12 +7,15 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use super::{FileId, Span};
 
 /// Deepest nesting accepted; kustomize's own YAML library gives up long before this.
 pub const MAX_DEPTH: usize = 256;
+/// The key whose value is never built into a tree: CRD validation schemas.
+pub const SKIPPED_KEY: &str = "openAPIV3Schema";
 /// Nodes that alias expansion may create per file (a "billion laughs" file stops here).
 pub const MAX_ALIAS_NODES: usize = 100_000;
 /// Scalar bytes that alias expansion may copy per file: a few aliases of one long string must
@@ -57,8 +60,10 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A scalar as written; `plain` scalars may be null or booleans, quoted ones are strings.
+    /// Most scalars are short, and a `CompactString` keeps up to 24 bytes inline: no
+    /// allocation for them, which is much of the cost of building a tree.
     Scalar {
-        text: String,
+        text: CompactString,
         plain: bool,
     },
     Seq(Vec<Node>),
@@ -72,12 +77,13 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// One document of a multi-document file. `root` is `None` for an empty document.
+/// One document of a multi-document file. `root` is `None` for an empty document. Shared, so
+/// that every rendered object of it points at the same tree until a patch changes one.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub index: usize,
     pub start: u32,
-    pub root: Option<Node>,
+    pub root: Option<std::sync::Arc<Node>>,
 }
 
 impl Node {
@@ -156,7 +162,7 @@ impl Node {
         self.path(keys)?.as_str()
     }
 
-    pub fn scalar(text: impl Into<String>, span: Span) -> Node {
+    pub fn scalar(text: impl Into<CompactString>, span: Span) -> Node {
         Node {
             span,
             value: Value::Scalar {
@@ -204,6 +210,93 @@ impl Node {
 
 fn is_null_text(text: &str) -> bool {
     matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// `openAPIV3Schema:` bodies removed from a text before parsing, and the map back.
+struct SchemaCuts {
+    /// The text without the schema bodies, when something was cut.
+    text: Option<String>,
+    /// (byte offset in the cut text where a cut was made, bytes removed up to there)
+    points: Vec<(u32, u32)>,
+    /// A schema holds `${`: it is kept whole, because post-build substitution reads it.
+    keep_vars: bool,
+}
+
+impl SchemaCuts {
+    fn find(text: &str) -> SchemaCuts {
+        let mut cuts = SchemaCuts {
+            text: None,
+            points: Vec::new(),
+            keep_vars: false,
+        };
+        if !text.contains(SKIPPED_KEY) {
+            return cuts;
+        }
+        // (start, end) byte ranges of schema bodies: the lines after a block-style
+        // `openAPIV3Schema:` key that are blank, comments, or indented deeper than the key.
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut open: Option<(usize, usize)> = None; // (key column, body start)
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            let content = line.trim_end_matches(['\n', '\r']);
+            let indent = content.len() - content.trim_start_matches(' ').len();
+            let rest = &content[indent..];
+            if let Some((column, start)) = open {
+                let blank = rest.is_empty() || rest.starts_with('#');
+                if !blank && indent <= column {
+                    if at > start {
+                        ranges.push((start, at));
+                    }
+                    open = None;
+                }
+            }
+            if open.is_none() {
+                // `openAPIV3Schema:` alone on its line, possibly after `- ` sequence markers.
+                let key = rest.trim_start_matches(['-', ' ']);
+                let column = content.len() - key.len();
+                if let Some(after) = key.strip_prefix("openAPIV3Schema:")
+                    && (after.trim().is_empty() || after.trim_start().starts_with('#'))
+                {
+                    open = Some((column, at + line.len()));
+                }
+            }
+            at += line.len();
+        }
+        if let Some((_, start)) = open
+            && text.len() > start
+        {
+            ranges.push((start, text.len()));
+        }
+        if ranges.iter().any(|&(a, b)| text[a..b].contains("${")) {
+            cuts.keep_vars = true;
+            return cuts;
+        }
+        if ranges.is_empty() {
+            return cuts;
+        }
+        let mut kept = String::with_capacity(text.len());
+        let mut removed = 0u32;
+        let mut from = 0;
+        for (start, end) in ranges {
+            kept.push_str(&text[from..start]);
+            removed += (end - start) as u32;
+            cuts.points.push((kept.len() as u32, removed));
+            from = end;
+        }
+        kept.push_str(&text[from..]);
+        cuts.text = Some(kept);
+        cuts
+    }
+
+    /// The offset in the original text of an offset in the text that was parsed.
+    fn original(&self, offset: u32) -> u32 {
+        let i = self.points.partition_point(|&(at, _)| at <= offset);
+        if i == 0 {
+            offset
+        } else {
+            offset + self.points[i - 1].1
+        }
+    }
 }
 
 /// Maps saphyr's character indices to byte offsets. Only non-ASCII characters are recorded,
@@ -257,12 +350,17 @@ enum Frame {
 
 /// Parses every document of a file. Documents before an error are kept; the error is returned
 /// beside them so that one broken document does not hide the rest of what was readable.
-pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
+pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
+    // Block-style CRD schemas are cut out of the text before the parser sees them: they are
+    // most of a fleet's bytes and nothing reads them. Positions are mapped back through the
+    // cuts, so every span still points into the original text.
+    let schemas = SchemaCuts::find(original);
+    let text: &str = schemas.text.as_deref().unwrap_or(original);
     let offsets = CharToByte::new(text);
     let span = |start: usize, end: usize| Span {
         file,
-        start: offsets.byte(start),
-        end: offsets.byte(end),
+        start: schemas.original(offsets.byte(start)),
+        end: schemas.original(offsets.byte(end)),
     };
     let mut docs = Vec::new();
     let mut errors = Vec::new();
@@ -271,6 +369,10 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
     let mut budget = AliasBudget::default();
     let mut doc_start = 0u32;
     let mut doc_root: Option<Node> = None;
+
+    // Inside a CRD's `openAPIV3Schema` (most of the bytes of a fleet, and nothing fleetlint
+    // reads): events are consumed without building nodes. (nesting, start, anchor)
+    let mut skipping: Option<(usize, u32, usize)> = None;
 
     for event in Parser::new_from_str(text) {
         let (event, marker) = match event {
@@ -285,9 +387,50 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
             }
         };
         let (start, end) = (marker.start.index(), marker.end.index());
+        if let Some((nesting, skip_start, skip_anchor)) = &mut skipping {
+            match &event {
+                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                    *nesting += 1;
+                    if *anchor > 0 {
+                        anchors.insert(*anchor, Node::scalar("", span(start, end)));
+                    }
+                    continue;
+                }
+                Event::Scalar(_, _, anchor, _) => {
+                    if *anchor > 0 {
+                        anchors.insert(*anchor, Node::scalar("", span(start, end)));
+                    }
+                    continue;
+                }
+                Event::SequenceEnd | Event::MappingEnd if *nesting > 1 => {
+                    *nesting -= 1;
+                    continue;
+                }
+                Event::SequenceEnd | Event::MappingEnd => {}
+                _ => continue,
+            }
+            let placeholder = Node {
+                span: Span {
+                    file,
+                    start: *skip_start,
+                    end: schemas.original(offsets.byte(end)),
+                },
+                value: Value::Map(Vec::new()),
+            };
+            if *skip_anchor > 0 {
+                anchors.insert(*skip_anchor, placeholder.clone());
+            }
+            skipping = None;
+            if let Some(Frame::Map { entries, key, .. }) = stack.last_mut()
+                && let Some(k) = key.take()
+            {
+                entries.push((k, placeholder));
+            }
+            continue;
+        }
         let complete: Node = match event {
             Event::DocumentStart(_) => {
-                doc_start = offsets.byte(start);
+                doc_start = schemas.original(offsets.byte(start));
                 doc_root = None;
                 anchors.clear();
                 continue;
@@ -296,7 +439,10 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 docs.push(Document {
                     index: docs.len(),
                     start: doc_start,
-                    root: doc_root.take().filter(|n| !n.is_null()),
+                    root: doc_root
+                        .take()
+                        .filter(|n| !n.is_null())
+                        .map(std::sync::Arc::new),
                 });
                 continue;
             }
@@ -304,7 +450,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 let node = Node {
                     span: span(start, end),
                     value: Value::Scalar {
-                        text: text.into_owned(),
+                        text: CompactString::from(text),
                         plain: style == ScalarStyle::Plain,
                     },
                 };
@@ -328,6 +474,14 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 target.clone()
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                // A `${VAR}` in a schema matters to post-build substitution: then it is built.
+                if let Some(Frame::Map { key: Some(k), .. }) = stack.last()
+                    && k.as_str() == Some(SKIPPED_KEY)
+                    && !schemas.keep_vars
+                {
+                    skipping = Some((1, schemas.original(offsets.byte(start)), anchor));
+                    continue;
+                }
                 if stack.len() >= MAX_DEPTH {
                     errors.push(YamlError {
                         span: span(start, end),
@@ -335,7 +489,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                     });
                     return (docs, errors);
                 }
-                let start = offsets.byte(start);
+                let start = schemas.original(offsets.byte(start));
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq {
                         start,
@@ -353,7 +507,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let end = offsets.byte(end);
+                let end = schemas.original(offsets.byte(end));
                 let (node, anchor) = match stack.pop() {
                     Some(Frame::Seq {
                         start,
@@ -362,7 +516,11 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                     }) => (
                         Node {
                             span: Span { file, start, end },
-                            value: Value::Seq(items),
+                            value: Value::Seq({
+                                let mut items = items;
+                                items.shrink_to_fit();
+                                items
+                            }),
                         },
                         anchor,
                     ),
@@ -372,7 +530,7 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Document>, Vec<YamlError>) {
                         entries,
                         ..
                     }) => {
-                        let entries = finish_map(entries, text, &mut errors);
+                        let entries = finish_map(entries, original, &mut errors);
                         (
                             Node {
                                 span: Span { file, start, end },
@@ -425,7 +583,9 @@ fn finish_map(
     };
     let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
     let mut merged: Vec<(Node, Node)> = Vec::new();
-    let mut keys = KeyIndex::default();
+    // Where each key was first seen; a map, so that a mapping with thousands of keys stays
+    // linear.
+    let mut seen: HashMap<CompactString, u32> = HashMap::with_capacity(entries.len());
     for (key, value) in entries {
         if matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<") {
             match value.value {
@@ -445,15 +605,20 @@ fn finish_map(
             continue;
         }
         match &key.value {
-            Value::Scalar { text: name, .. } => {
-                if let Some(first) = keys.first(&out, name) {
-                    report(YamlError {
-                        span: key.span,
-                        message: format!(
-                            "duplicate key \"{name}\" (first defined on line {})",
-                            line_of(text, first)
-                        ),
-                    });
+            Value::Scalar { .. } => {
+                if let Some(name) = key.as_str() {
+                    match seen.get(name) {
+                        Some(first) => report(YamlError {
+                            span: key.span,
+                            message: format!(
+                                "duplicate key \"{name}\" (first defined on line {})",
+                                line_of(text, *first)
+                            ),
+                        }),
+                        None => {
+                            seen.insert(CompactString::from(name), key.span.start);
+                        }
+                    }
                 }
             }
             Value::Seq(_) | Value::Map(_) => report(YamlError {
@@ -462,69 +627,23 @@ fn finish_map(
             }),
         }
         out.push((key, value));
-        keys.added(&out);
     }
     // Merged keys never override the mapping's own, and earlier merged maps win.
     for (key, value) in merged {
-        let Value::Scalar { text: name, .. } = &key.value else {
-            continue;
+        // Keys written in the mapping win over merged ones, and the first merged one wins.
+        let fresh = match key.as_str() {
+            Some(name) if seen.contains_key(name) => false,
+            Some(name) => {
+                seen.insert(CompactString::from(name), key.span.start);
+                true
+            }
+            None => true,
         };
-        if keys.first(&out, name).is_none() {
+        if fresh {
             out.push((key, value));
-            keys.added(&out);
         }
     }
     out
-}
-
-/// Finds a mapping's earlier keys: a scan while the mapping is small (as nearly all are, so
-/// parsing allocates nothing for it), a hash index once it is large (so a hostile mapping with
-/// a million keys stays linear).
-#[derive(Default)]
-struct KeyIndex {
-    /// Key text → byte offset of its first definition.
-    index: Option<HashMap<String, u32>>,
-}
-
-impl KeyIndex {
-    const SCAN_UP_TO: usize = 32;
-
-    fn first(&self, out: &[(Node, Node)], name: &str) -> Option<u32> {
-        match &self.index {
-            Some(index) => index.get(name).copied(),
-            None => out
-                .iter()
-                .find(|(k, _)| matches!(&k.value, Value::Scalar { text, .. } if text == name))
-                .map(|(k, _)| k.span.start),
-        }
-    }
-
-    /// Records the entry just pushed onto `out`.
-    fn added(&mut self, out: &[(Node, Node)]) {
-        let scalar = |k: &Node| match &k.value {
-            Value::Scalar { text, .. } => Some(text.clone()),
-            _ => None,
-        };
-        match &mut self.index {
-            Some(index) => {
-                if let Some((k, _)) = out.last()
-                    && let Some(name) = scalar(k)
-                {
-                    index.entry(name).or_insert(k.span.start);
-                }
-            }
-            None if out.len() > Self::SCAN_UP_TO => {
-                let mut index = HashMap::new();
-                for (k, _) in out {
-                    if let Some(name) = scalar(k) {
-                        index.entry(name).or_insert(k.span.start);
-                    }
-                }
-                self.index = Some(index);
-            }
-            None => {}
-        }
-    }
 }
 
 /// The 1-based line of a byte offset, for messages that name another place in the file.
@@ -604,6 +723,68 @@ mod tests {
         let text = "[".repeat(100_000);
         let (_, errors) = parse(FileId(0), &text);
         assert!(!errors.is_empty());
+    }
+
+    #[test]
+    fn crd_schemas_are_not_built() {
+        // Block style is cut from the text; flow style is skipped while the tree is built.
+        for text in [
+            "kind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties: {a: {type: string}}\n      served: true\n",
+            "kind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema: {type: object, properties: {a: {type: string}}}\n      served: true\n",
+        ] {
+            let docs = parse_ok(text);
+            let version = &docs[0]
+                .root
+                .as_ref()
+                .unwrap()
+                .path(&["spec", "versions"])
+                .unwrap()
+                .as_seq()
+                .unwrap()[0];
+            let schema = version.path(&["schema", "openAPIV3Schema"]).unwrap();
+            assert!(
+                schema.is_null() || schema.as_map().is_some_and(<[_]>::is_empty),
+                "{schema:?}"
+            );
+            assert_eq!(version.get("served").and_then(Node::as_bool), Some(true));
+        }
+    }
+
+    #[test]
+    fn schema_bodies_are_cut_and_later_spans_stay_exact() {
+        let text = "kind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n\n          # a comment\n          properties:\n            a: {type: string}\n      served: true\n    - name: v2\n      schema:\n        openAPIV3Schema:\n          type: object\n---\nname: after\n";
+        let docs = parse_ok(text);
+        let versions = docs[0]
+            .root
+            .as_ref()
+            .unwrap()
+            .path(&["spec", "versions"])
+            .unwrap();
+        let served = versions.as_seq().unwrap()[0].get("served").unwrap();
+        assert_eq!(
+            &text[served.span.start as usize..served.span.end as usize],
+            "true"
+        );
+        let v2 = versions.as_seq().unwrap()[1].get("name").unwrap();
+        assert_eq!(&text[v2.span.start as usize..v2.span.end as usize], "v2");
+        let after = docs[1].root.as_ref().unwrap().get("name").unwrap();
+        assert_eq!(
+            &text[after.span.start as usize..after.span.end as usize],
+            "after"
+        );
+    }
+
+    #[test]
+    fn schemas_with_variables_are_kept() {
+        let text = "spec:\n  openAPIV3Schema:\n    description: uses ${var}\n";
+        let docs = parse_ok(text);
+        let schema = docs[0]
+            .root
+            .as_ref()
+            .unwrap()
+            .path(&["spec", "openAPIV3Schema"])
+            .unwrap();
+        assert_eq!(schema.str_at(&["description"]), Some("uses ${var}"));
     }
 
     #[test]

@@ -163,7 +163,8 @@ pub fn kustomize(root: &Path, data: &[u8]) {
                 Problem::MissingEntry { span, .. }
                 | Problem::InvalidYaml { span, .. }
                 | Problem::NotAnObject { span, .. }
-                | Problem::Remote { span, .. } => *span,
+                | Problem::Remote { span, .. }
+                | Problem::Unsupported { span, .. } => *span,
                 Problem::DuplicateId {
                     entry,
                     second,

@@ -1,0 +1,672 @@
+//! The fields of Flux's own objects (`schemas/flux-fields.yaml`, embedded at compile time and
+//! parsed once) and a validator that reports where an object departs from them: missing
+//! required fields, unknown fields where the field set is known, wrong types, enum values,
+//! patterns (durations, URLs) and exactly-one-of groups. It returns plain data; the FL013 check
+//! words the findings.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use regex_lite::Regex;
+
+use crate::source::{FileId, Node, Span, Value, yaml};
+
+const SCHEMA: &str = include_str!("../../schemas/flux-fields.yaml");
+
+/// A type of the schema.
+#[derive(Debug, Clone)]
+enum Ty {
+    Any,
+    Bool,
+    Int,
+    String {
+        enums: Vec<String>,
+        pattern: Option<String>,
+    },
+    Object(Obj),
+    Array(Box<Ty>),
+    Map(Box<Ty>),
+    Ref(String),
+}
+
+#[derive(Debug, Clone, Default)]
+struct Obj {
+    fields: Vec<(String, Ty)>,
+    required: Vec<String>,
+    closed: bool,
+    exactly_one: Vec<Vec<String>>,
+    removed: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+struct Pattern {
+    regex: Regex,
+    text: String,
+    example: String,
+}
+
+/// The kinds the schema knows, by `apiVersion` and `kind`.
+#[derive(Debug)]
+pub struct FluxSchema {
+    types: BTreeMap<String, Ty>,
+    patterns: BTreeMap<String, Pattern>,
+    kinds: Vec<(String, String, Ty)>,
+}
+
+/// Where an object departs from its schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// The field, as a path: `spec.dependsOn[0].name`.
+    pub path: String,
+    pub span: Span,
+    pub kind: ViolationKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViolationKind {
+    /// A required field is absent (or null); `path` is the field.
+    Missing,
+    /// A field the API does not have, at a level whose fields are all known.
+    Unknown {
+        /// The fields that level does have.
+        known: Vec<String>,
+        /// Where a field of this name belongs instead (`spec.dependsOn`).
+        belongs: Option<String>,
+    },
+    /// A field an older API version had.
+    Removed {
+        help: String,
+    },
+    WrongType {
+        expected: &'static str,
+        found: &'static str,
+    },
+    NotInEnum {
+        value: String,
+        allowed: Vec<String>,
+    },
+    Pattern {
+        value: String,
+        pattern: String,
+        example: String,
+    },
+    /// Exactly one of `fields` must be set; `present` are the ones that are.
+    ExactlyOne {
+        fields: Vec<String>,
+        present: Vec<String>,
+    },
+}
+
+/// The schema, parsed on first use.
+pub fn schema() -> &'static FluxSchema {
+    static SCHEMA_CELL: OnceLock<FluxSchema> = OnceLock::new();
+    SCHEMA_CELL.get_or_init(|| {
+        FluxSchema::parse(SCHEMA).expect("schemas/flux-fields.yaml is valid (tested)")
+    })
+}
+
+impl FluxSchema {
+    fn parse(text: &str) -> Result<FluxSchema, String> {
+        let (docs, errors) = yaml::parse(FileId::DETACHED, text);
+        if let Some(e) = errors.first() {
+            return Err(e.message.clone());
+        }
+        let root = docs
+            .first()
+            .and_then(|d| d.root.as_ref())
+            .ok_or("empty schema")?;
+        let mut patterns = BTreeMap::new();
+        for (k, v) in root
+            .get("patterns")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            let name = k.as_str().ok_or("pattern name")?.to_string();
+            let regex = v.str_at(&["regex"]).ok_or("pattern regex")?;
+            patterns.insert(
+                name,
+                Pattern {
+                    regex: Regex::new(regex).map_err(|e| e.to_string())?,
+                    text: regex.to_string(),
+                    example: v.str_at(&["example"]).unwrap_or_default().to_string(),
+                },
+            );
+        }
+        let mut types = BTreeMap::new();
+        for (k, v) in root.get("types").and_then(Node::as_map).unwrap_or_default() {
+            types.insert(k.as_str().ok_or("type name")?.to_string(), ty(v)?);
+        }
+        let mut kinds = Vec::new();
+        for item in root.get("kinds").and_then(Node::as_seq).unwrap_or_default() {
+            let spec = ty(item.get("spec").ok_or("kind without spec")?)?;
+            let object = Ty::Object(Obj {
+                fields: vec![
+                    ("apiVersion".into(), Ty::Ref("string".into())),
+                    ("kind".into(), Ty::Ref("string".into())),
+                    ("metadata".into(), Ty::Ref("ObjectMeta".into())),
+                    ("spec".into(), spec),
+                    ("status".into(), Ty::Any),
+                ],
+                required: vec!["spec".into()],
+                closed: true,
+                ..Obj::default()
+            });
+            kinds.push((
+                item.str_at(&["apiVersion"])
+                    .ok_or("apiVersion")?
+                    .to_string(),
+                item.str_at(&["kind"]).ok_or("kind")?.to_string(),
+                object,
+            ));
+        }
+        let schema = FluxSchema {
+            types,
+            patterns,
+            kinds,
+        };
+        schema.check_refs()?;
+        Ok(schema)
+    }
+
+    /// Every named type and pattern used exists.
+    fn check_refs(&self) -> Result<(), String> {
+        fn walk(s: &FluxSchema, t: &Ty) -> Result<(), String> {
+            match t {
+                Ty::Ref(name) if !s.types.contains_key(name) && !is_primitive(name) => {
+                    Err(format!("unknown type \"{name}\""))
+                }
+                Ty::String {
+                    pattern: Some(p), ..
+                } if !s.patterns.contains_key(p) => Err(format!("unknown pattern \"{p}\"")),
+                Ty::Object(o) => o.fields.iter().try_for_each(|(_, t)| walk(s, t)),
+                Ty::Array(t) | Ty::Map(t) => walk(s, t),
+                _ => Ok(()),
+            }
+        }
+        self.types.values().try_for_each(|t| walk(self, t))?;
+        self.kinds.iter().try_for_each(|(_, _, t)| walk(self, t))
+    }
+
+    /// Whether the schema describes this `apiVersion` and `kind`.
+    pub fn knows(&self, api_version: &str, kind: &str) -> bool {
+        self.kind(api_version, kind).is_some()
+    }
+
+    fn kind(&self, api_version: &str, kind: &str) -> Option<&Ty> {
+        self.kinds
+            .iter()
+            .find(|(a, k, _)| a == api_version && k == kind)
+            .map(|(_, _, t)| t)
+    }
+
+    /// Checks an object of a known kind; `anchor` is where to point for fields missing at its
+    /// top level (its `kind` value, say).
+    pub fn validate(
+        &self,
+        api_version: &str,
+        kind: &str,
+        root: &Node,
+        anchor: Span,
+    ) -> Vec<Violation> {
+        let Some(t) = self.kind(api_version, kind) else {
+            return Vec::new();
+        };
+        let mut cx = Validation {
+            schema: self,
+            spec: match t {
+                Ty::Object(o) => o.fields.iter().find(|(n, _)| n == "spec").map(|(_, t)| t),
+                _ => None,
+            },
+            out: Vec::new(),
+        };
+        cx.check(t, root, "", anchor, anchor);
+        cx.out
+    }
+
+    fn resolve<'a>(&'a self, t: &'a Ty) -> &'a Ty {
+        let mut t = t;
+        while let Ty::Ref(name) = t {
+            match (name.as_str(), self.types.get(name)) {
+                (_, Some(next)) => t = next,
+                _ => break,
+            }
+        }
+        t
+    }
+}
+
+fn is_primitive(name: &str) -> bool {
+    matches!(name, "string" | "bool" | "int" | "any")
+}
+
+fn strings(node: Option<&Node>) -> Vec<String> {
+    node.and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A type expression of the schema file.
+fn ty(node: &Node) -> Result<Ty, String> {
+    if let Some(name) = node.as_str() {
+        return Ok(match name {
+            "any" => Ty::Any,
+            "bool" => Ty::Bool,
+            "int" => Ty::Int,
+            "string" => Ty::String {
+                enums: Vec::new(),
+                pattern: None,
+            },
+            other => Ty::Ref(other.to_string()),
+        });
+    }
+    if node.as_map().is_none() {
+        return Err("a type is a name or a mapping".into());
+    }
+    if let Some(items) = node.get("items") {
+        return Ok(Ty::Array(Box::new(ty(items)?)));
+    }
+    if let Some(values) = node.get("map") {
+        return Ok(Ty::Map(Box::new(ty(values)?)));
+    }
+    if node.str_at(&["type"]) == Some("string") {
+        return Ok(Ty::String {
+            enums: strings(node.get("enum")),
+            pattern: node.str_at(&["pattern"]).map(str::to_string),
+        });
+    }
+    let fields = node
+        .get("fields")
+        .and_then(Node::as_map)
+        .ok_or("an object type needs `fields`")?
+        .iter()
+        .map(|(k, v)| Ok((k.as_str().ok_or("field name")?.to_string(), ty(v)?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Ty::Object(Obj {
+        fields,
+        required: strings(node.get("required")),
+        closed: node.get("closed").and_then(Node::as_bool).unwrap_or(true),
+        exactly_one: node
+            .get("exactlyOne")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .map(|g| strings(Some(g)))
+            .collect(),
+        removed: node
+            .get("removed")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+            .collect(),
+    }))
+}
+
+/// What YAML makes of a plain scalar (YAML 1.2 core schema): `null`, `bool`, `int`, `float`
+/// or `string`. Quoted scalars are strings.
+fn scalar_kind(text: &str, plain: bool) -> &'static str {
+    if !plain {
+        return "string";
+    }
+    static INT: OnceLock<Regex> = OnceLock::new();
+    static FLOAT: OnceLock<Regex> = OnceLock::new();
+    let int = INT.get_or_init(|| {
+        Regex::new(r"^([-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$").expect("a valid regex")
+    });
+    let float = FLOAT.get_or_init(|| {
+        Regex::new(r"^([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
+            .expect("a valid regex")
+    });
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => "null",
+        "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => "bool",
+        // Numbers start with a digit, a sign or a dot: most strings are told apart here.
+        _ if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) => {
+            "string"
+        }
+        _ if int.is_match(text) => "int",
+        _ if float.is_match(text) => "float",
+        _ => "string",
+    }
+}
+
+fn found(node: &Node) -> &'static str {
+    match &node.value {
+        Value::Seq(_) => "a list",
+        Value::Map(_) => "a mapping",
+        Value::Scalar { text, plain } => match scalar_kind(text, *plain) {
+            "bool" => "a boolean",
+            "int" | "float" => "a number",
+            "null" => "null",
+            _ => "a string",
+        },
+    }
+}
+
+/// Lower case without `_` and `-`: `depends_on` and `DependsOn` are `dependson`.
+fn normalized(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+struct Validation<'a> {
+    schema: &'a FluxSchema,
+    /// The kind's `spec` type, to say where a misplaced field belongs.
+    spec: Option<&'a Ty>,
+    out: Vec<Violation>,
+}
+
+impl Validation<'_> {
+    fn push(&mut self, path: &str, span: Span, kind: ViolationKind) {
+        self.out.push(Violation {
+            path: path.to_string(),
+            span,
+            kind,
+        });
+    }
+
+    /// Checks `node` against `t`. `key` is the span of the key it is under (used for
+    /// containers, whose own spans run to the next token).
+    fn check(&mut self, t: &Ty, node: &Node, path: &str, key: Span, anchor: Span) {
+        let schema = self.schema;
+        let t = schema.resolve(t);
+        let wrong = |expected: &'static str| ViolationKind::WrongType {
+            expected,
+            found: found(node),
+        };
+        let container_span = if matches!(node.value, Value::Scalar { .. }) {
+            node.span
+        } else {
+            key
+        };
+        match t {
+            Ty::Any | Ty::Ref(_) => {}
+            Ty::Bool => {
+                if node.as_bool().is_none() {
+                    self.push(path, container_span, wrong("a boolean"));
+                }
+            }
+            Ty::Int => {
+                let ok = matches!(&node.value, Value::Scalar { text, plain } if scalar_kind(text, *plain) == "int");
+                if !ok {
+                    self.push(path, container_span, wrong("an integer"));
+                }
+            }
+            Ty::String { enums, pattern } => {
+                let Value::Scalar { text, plain } = &node.value else {
+                    self.push(path, container_span, wrong("a string"));
+                    return;
+                };
+                if scalar_kind(text, *plain) != "string" {
+                    let expected = if pattern
+                        .as_deref()
+                        .is_some_and(|p| p.starts_with("duration"))
+                    {
+                        "a duration string"
+                    } else {
+                        "a string"
+                    };
+                    self.push(path, node.span, wrong(expected));
+                    return;
+                }
+                // A variable Flux has not substituted here: its value is not known.
+                if text.contains("${") {
+                    return;
+                }
+                if !enums.is_empty() && !enums.iter().any(|e| e == text) {
+                    self.push(
+                        path,
+                        node.span,
+                        ViolationKind::NotInEnum {
+                            value: text.to_string(),
+                            allowed: enums.clone(),
+                        },
+                    );
+                }
+                if let Some(p) = pattern.as_ref().and_then(|p| schema.patterns.get(p))
+                    && !p.regex.is_match(text)
+                {
+                    self.push(
+                        path,
+                        node.span,
+                        ViolationKind::Pattern {
+                            value: text.to_string(),
+                            pattern: p.text.clone(),
+                            example: p.example.clone(),
+                        },
+                    );
+                }
+            }
+            Ty::Array(item) => {
+                let Some(items) = node.as_seq() else {
+                    self.push(path, container_span, wrong("a list"));
+                    return;
+                };
+                for (i, n) in items.iter().enumerate() {
+                    let first_key = n
+                        .as_map()
+                        .and_then(|m| m.first())
+                        .map_or(n.span, |(k, _)| k.span);
+                    if n.is_null() {
+                        continue;
+                    }
+                    self.check(item, n, &format!("{path}[{i}]"), first_key, first_key);
+                }
+            }
+            Ty::Map(value) => {
+                let Some(entries) = node.as_map() else {
+                    self.push(path, container_span, wrong("a mapping"));
+                    return;
+                };
+                for (k, v) in entries {
+                    if v.is_null() {
+                        continue;
+                    }
+                    let name = k.as_str().unwrap_or_default();
+                    self.check(value, v, &join(path, name), k.span, k.span);
+                }
+            }
+            Ty::Object(obj) => {
+                let Some(entries) = node.as_map() else {
+                    self.push(path, container_span, wrong("a mapping"));
+                    return;
+                };
+                self.check_object(obj, entries, path, anchor);
+            }
+        }
+    }
+
+    fn check_object(&mut self, obj: &Obj, entries: &[(Node, Node)], path: &str, anchor: Span) {
+        let present = |name: &str| {
+            entries
+                .iter()
+                .any(|(k, v)| k.as_str() == Some(name) && !v.is_null())
+        };
+        for name in &obj.required {
+            if !present(name) {
+                self.push(&join(path, name), anchor, ViolationKind::Missing);
+            }
+        }
+        for group in &obj.exactly_one {
+            let set: Vec<String> = group.iter().filter(|f| present(f)).cloned().collect();
+            if set.len() != 1 {
+                self.push(
+                    path,
+                    anchor,
+                    ViolationKind::ExactlyOne {
+                        fields: group.clone(),
+                        present: set,
+                    },
+                );
+            }
+        }
+        for (k, v) in entries {
+            let Some(name) = k.as_str() else { continue };
+            let field_path = join(path, name);
+            if let Some((_, t)) = obj.fields.iter().find(|(f, _)| f == name) {
+                if !v.is_null() {
+                    self.check(t, v, &field_path, k.span, k.span);
+                }
+            } else if let Some((_, help)) = obj.removed.iter().find(|(f, _)| f == name) {
+                self.push(
+                    &field_path,
+                    k.span,
+                    ViolationKind::Removed { help: help.clone() },
+                );
+            } else if obj.closed {
+                let known = obj.fields.iter().map(|(f, _)| f.clone()).collect();
+                let belongs = self.belongs(path, name);
+                self.push(
+                    &field_path,
+                    k.span,
+                    ViolationKind::Unknown { known, belongs },
+                );
+            }
+        }
+    }
+
+    /// Where a field written at `path` belongs: `spec.<field>` for a spec field written at the
+    /// top level or under `metadata`.
+    fn belongs(&self, path: &str, name: &str) -> Option<String> {
+        if path == "spec" {
+            return None;
+        }
+        let Some(Ty::Object(spec)) = self.spec.map(|t| self.schema.resolve(t)) else {
+            return None;
+        };
+        spec.fields
+            .iter()
+            .find(|(f, _)| normalized(f) == normalized(name))
+            .map(|(f, _)| format!("spec.{f}"))
+    }
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// For did-you-mean: a known field that is the same word written differently (`depends_on`).
+pub fn same_word<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    let n = normalized(name);
+    known
+        .iter()
+        .find(|k| normalized(k) == n)
+        .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn violations(text: &str) -> Vec<(String, String)> {
+        let (docs, errors) = yaml::parse(FileId(0), text);
+        assert!(errors.is_empty());
+        let root = docs[0].root.as_ref().expect("a document");
+        let api = root.str_at(&["apiVersion"]).unwrap_or_default();
+        let kind = root.str_at(&["kind"]).unwrap_or_default();
+        schema()
+            .validate(api, kind, root, root.span)
+            .into_iter()
+            .map(|v| {
+                let what = match v.kind {
+                    ViolationKind::Missing => "missing".to_string(),
+                    ViolationKind::Unknown { belongs, .. } => {
+                        format!(
+                            "unknown{}",
+                            belongs.map(|b| format!(" → {b}")).unwrap_or_default()
+                        )
+                    }
+                    ViolationKind::Removed { .. } => "removed".into(),
+                    ViolationKind::WrongType { expected, found } => format!("{found} ≠ {expected}"),
+                    ViolationKind::NotInEnum { value, .. } => format!("enum {value}"),
+                    ViolationKind::Pattern { value, .. } => format!("pattern {value}"),
+                    ViolationKind::ExactlyOne { present, .. } => format!("one of {present:?}"),
+                };
+                (v.path, what)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_schema_parses() {
+        assert!(schema().knows("kustomize.toolkit.fluxcd.io/v1", "Kustomization"));
+        assert!(schema().knows("helm.toolkit.fluxcd.io/v2", "HelmRelease"));
+        assert!(!schema().knows("kustomize.toolkit.fluxcd.io/v1beta2", "Kustomization"));
+    }
+
+    #[test]
+    fn a_valid_kustomization_is_clean() {
+        let v = violations(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: a, namespace: flux-system}\nspec:\n  interval: 1h30m\n  prune: yes\n  sourceRef: {kind: GitRepository, name: flux-system}\n  dependsOn: [{name: b}]\n  postBuild: {substitute: {A: \"1\"}}\n",
+        );
+        assert!(v.is_empty(), "{v:?}");
+    }
+
+    #[test]
+    fn kustomization_mistakes() {
+        let v = violations(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: a\n  dependsOn: [{name: b}]\nspec:\n  interval: 1d\n  prune: \"yes\"\n  sourceRef: {kind: GitRepo}\n  dependOn: x\n  depends_on: x\n  dependsOn: {name: b}\n  timeout: 10\n  patchesStrategicMerge: []\n  postBuild: {substitute: {A: 1}}\n",
+        );
+        let expect = [
+            ("metadata.dependsOn", "unknown → spec.dependsOn"),
+            ("spec.interval", "pattern 1d"),
+            ("spec.prune", "a string ≠ a boolean"),
+            ("spec.sourceRef.name", "missing"),
+            ("spec.sourceRef.kind", "enum GitRepo"),
+            ("spec.dependOn", "unknown"),
+            ("spec.depends_on", "unknown"),
+            ("spec.dependsOn", "a mapping ≠ a list"),
+            ("spec.timeout", "a number ≠ a duration string"),
+            ("spec.patchesStrategicMerge", "removed"),
+            ("spec.postBuild.substitute.A", "a number ≠ a string"),
+        ];
+        let got: Vec<(&str, &str)> = v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn helm_release_chart_and_chart_ref() {
+        let both = violations(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: a}\nspec:\n  interval: 5m\n  chart:\n    spec: {chart: x, sourceRef: {kind: HelmRepository, name: r}}\n  chartRef: {kind: OCIRepository, name: o}\n  install: {crds: Always}\n",
+        );
+        assert_eq!(
+            both,
+            vec![
+                (
+                    "spec".to_string(),
+                    "one of [\"chart\", \"chartRef\"]".to_string()
+                ),
+                ("spec.install.crds".to_string(), "enum Always".to_string()),
+            ]
+        );
+        let neither = violations(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: a}\nspec:\n  interval: 5m\n  chart:\n    spec: {version: 1.x}\n",
+        );
+        assert_eq!(
+            neither,
+            vec![
+                ("spec.chart.spec.chart".to_string(), "missing".to_string()),
+                (
+                    "spec.chart.spec.sourceRef".to_string(),
+                    "missing".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn same_word_matches_spellings() {
+        let known = vec!["dependsOn".to_string(), "path".to_string()];
+        assert_eq!(same_word("depends_on", &known), Some("dependsOn"));
+        assert_eq!(same_word("DependsOn", &known), Some("dependsOn"));
+        assert_eq!(same_word("dependOn", &known), None);
+    }
+}
