@@ -8,7 +8,8 @@
 //! CustomResourceDefinition and custom resources in apps that depend on it.
 //!
 //! Planted defects: a dependsOn cycle (or a self-dependency), dangling dependsOn entries,
-//! missing paths, missing resources in an app, a missing resource in a shared base.
+//! missing paths, missing resources in an app, a missing resource in a shared base, custom
+//! resources in apps that nothing orders after the CRD (CR-before-CRD).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -35,6 +36,8 @@ struct Fleet {
     missing_path: Vec<bool>,
     missing_resource: Vec<bool>,
     missing_base_resource: Option<usize>,
+    /// Apps with a custom resource whose Kustomization does not depend on `crds`.
+    unordered_cr: Vec<bool>,
 }
 
 fn fleet() -> impl Strategy<Value = Fleet> {
@@ -52,6 +55,7 @@ fn fleet() -> impl Strategy<Value = Fleet> {
                 proptest::collection::vec(proptest::bool::weighted(0.15), n),
                 proptest::collection::vec(proptest::bool::weighted(0.15), n),
                 proptest::option::weighted(0.3, 0..bases.max(1)),
+                proptest::collection::vec(proptest::bool::weighted(0.15), n),
             )
         })
         .prop_map(
@@ -67,6 +71,7 @@ fn fleet() -> impl Strategy<Value = Fleet> {
                 missing_path,
                 missing_resource,
                 missing_base,
+                unordered_cr,
             )| {
                 let mut deps: Vec<Vec<usize>> = (0..n)
                     .map(|i| (0..i).filter(|&j| matrix[i][j]).collect())
@@ -96,6 +101,11 @@ fn fleet() -> impl Strategy<Value = Fleet> {
                     missing_path,
                     missing_resource,
                     missing_base_resource: missing_base.filter(|_| bases > 0),
+                    unordered_cr: unordered_cr
+                        .iter()
+                        .zip(&cr)
+                        .map(|(&u, &c)| u && crds && !c)
+                        .collect(),
                 }
             },
         )
@@ -260,7 +270,7 @@ fn build(f: &Fleet, root: &Path) -> Vec<Expected> {
         for &j in &f.app_bases[i] {
             text.push_str(&format!("  - ../base-{j}\n"));
         }
-        if f.cr[i] {
+        if f.cr[i] || f.unordered_cr[i] {
             text.push_str("  - widget.yaml\n");
             write(
                 root,
@@ -284,6 +294,11 @@ fn build(f: &Fleet, root: &Path) -> Vec<Expected> {
         );
         if !f.missing_path[i] {
             rendered_bases.extend(f.app_bases[i].iter().copied());
+            // The custom resource's `kind` value, when nothing orders its Kustomization after
+            // the one applying the CRD.
+            if f.unordered_cr[i] && !reaches_crds(f, i) {
+                expect("FL005", &format!("{app}/widget.yaml"), 2, 7);
+            }
         }
     }
     // A base's problem is reported once, however many apps include it, if any app is rendered.
@@ -297,6 +312,27 @@ fn build(f: &Fleet, root: &Path) -> Vec<Expected> {
     }
     expected.sort();
     expected
+}
+
+/// Whether ks-i reaches `crds` through dependsOn (directly or through other Kustomizations).
+fn reaches_crds(f: &Fleet, i: usize) -> bool {
+    let mut seen = vec![false; f.n];
+    let mut stack = vec![i];
+    while let Some(x) = stack.pop() {
+        if seen[x] {
+            continue;
+        }
+        seen[x] = true;
+        for e in entries(f, x) {
+            if e == "crds" {
+                return true;
+            }
+            if let Some(j) = (0..f.n).find(|&j| ks_name(j) == e) {
+                stack.push(j);
+            }
+        }
+    }
+    false
 }
 
 /// FL001's contract: one finding per strongly connected component of the dependsOn graph that
@@ -425,6 +461,7 @@ fn a_valid_fleet_is_silent() {
         missing_path: vec![false; 4],
         missing_resource: vec![false; 4],
         missing_base_resource: None,
+        unordered_cr: vec![false; 4],
     };
     let dir = tempfile::tempdir().expect("temp dir");
     assert!(build(&f, dir.path()).is_empty());
@@ -446,6 +483,7 @@ fn planted_defects_by_hand() {
         missing_path: vec![false, false, true],
         missing_resource: vec![true, false, false],
         missing_base_resource: Some(0),
+        unordered_cr: vec![false; 3],
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let expected = build(&f, dir.path());
@@ -463,6 +501,37 @@ fn planted_defects_by_hand() {
         e("FL004", "apps/base-0/kustomization.yaml", 3, 5),
     ];
     by_hand.sort();
+    assert_eq!(expected, by_hand);
+    assert_eq!(findings(dir.path()), by_hand);
+}
+
+/// A custom resource is in order when its Kustomization reaches `crds` through any chain of
+/// dependsOn, and out of order otherwise.
+#[test]
+fn custom_resources_before_their_crd_by_hand() {
+    let f = Fleet {
+        n: 3,
+        deps: vec![vec![], vec![0], vec![]],
+        app_bases: vec![vec![]; 3],
+        bases: 0,
+        crds: true,
+        cr: vec![true, false, false],
+        cycle: None,
+        dangling: vec![false; 3],
+        missing_path: vec![false; 3],
+        missing_resource: vec![false; 3],
+        missing_base_resource: None,
+        // ks-01 depends on ks-00, which depends on crds: in order. ks-02: not.
+        unordered_cr: vec![false, true, true],
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let expected = build(&f, dir.path());
+    let by_hand = vec![(
+        "FL005".to_string(),
+        "apps/app-02/widget.yaml".to_string(),
+        2,
+        7,
+    )];
     assert_eq!(expected, by_hand);
     assert_eq!(findings(dir.path()), by_hand);
 }

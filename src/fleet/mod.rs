@@ -792,6 +792,7 @@ impl Cluster {
                     }
                     Entry::File => Some(PathProblem::NotADirectory),
                     Entry::Escapes => Some(PathProblem::SymlinkEscapes),
+                    Entry::Symlink => Some(PathProblem::Symlink),
                     Entry::Missing => {
                         // Suggested relative to the root the path is resolved against.
                         let root = source_root.as_deref().unwrap_or(&self.source_root);
@@ -803,7 +804,6 @@ impl Cluster {
                         });
                         Some(PathProblem::Missing { suggestion })
                     }
-                    Entry::Symlink => Some(PathProblem::Symlink),
                 },
             }
         };
@@ -832,6 +832,10 @@ impl Cluster {
         vars: VarsInput,
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
+        if self.applied_objects > MAX_CLUSTER_OBJECTS {
+            // Past the limit (and said so): nothing more is built.
+            return Vec::new();
+        }
         let rendered = renderer.flux_build(dir, source_root, &ks.spec.transforms);
         if self.applied_objects.saturating_add(rendered.objects.len()) > MAX_CLUSTER_OBJECTS {
             let first_time = self.applied_objects <= MAX_CLUSTER_OBJECTS;
@@ -861,8 +865,8 @@ impl Cluster {
                 Err(shared) => (shared.objects.clone(), None),
             }
         };
-        let ks = &self.kustomizations[index];
         let substitution = input.map(|input| {
+            // Bounded: a long variable used many times must not take gigabytes.
             let mut budget = substitute::MAX_SUBSTITUTED_BYTES;
             for obj in &mut objects {
                 if !substitute::apply_within(obj, &vars.vars, &mut budget) {

@@ -93,15 +93,6 @@ pub enum Problem {
         kind: EntryKind,
         url: String,
     },
-    /// A kustomize feature that Flux's build disables: `helmCharts` inflation (kustomize's
-    /// `--enable-helm`) and generator, transformer or validator plugins.
-    Unsupported {
-        span: Span,
-        /// What it is, for the message: `helmCharts`, `transformer plugin "SopsGenerator"`.
-        feature: String,
-        /// Why Flux cannot build it.
-        why: String,
-    },
     /// An object accumulated twice in one kustomization (kustomize: "may not add resource with
     /// an already registered id"). `second` and `first` are where the two are defined; `entry`
     /// is the kustomization entry that adds the second, when a kustomization file names it.
@@ -110,6 +101,15 @@ pub enum Problem {
         second: Span,
         first: Span,
         display: String,
+    },
+    /// A kustomize feature that Flux's build disables: `helmCharts` inflation (kustomize's
+    /// `--enable-helm`) and generator, transformer or validator plugins.
+    Unsupported {
+        span: Span,
+        /// What it is, for the message: `helmCharts`, `transformer plugin "SopsGenerator"`.
+        feature: String,
+        /// Why Flux cannot build it.
+        why: String,
     },
 }
 
@@ -139,10 +139,24 @@ struct Walk {
     patched: usize,
 }
 
-/// kustomize's identity of an object: (apiVersion, kind, effective namespace, name).
-type Id = (String, String, String, String);
-/// Accumulated identities, with where each object is defined.
-type Ids = HashMap<Id, Span>;
+/// kustomize's identity of an object: apiVersion, kind, effective namespace, name.
+type Id<'o> = [&'o str; 4];
+
+/// The identities of the objects accumulated so far, by hash, as indices into the accumulated
+/// list: no allocation per object (a cluster may apply a million).
+#[derive(Default)]
+struct Ids {
+    first: HashMap<u64, usize>,
+    /// Objects whose identity hash another, different identity already had.
+    collided: Vec<usize>,
+}
+
+fn id_hash(id: &Id) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
+}
 
 /// Renders directories, memoised.
 pub struct Renderer<'a> {
@@ -184,6 +198,7 @@ impl<'a> Renderer<'a> {
             patched: 0,
         };
         self.build_layer(dir, &layer, &mut walk, &mut out);
+        dedupe_problems(&mut out);
         Arc::new(out)
     }
 
@@ -196,10 +211,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn store(&self, key: String, mut rendered: Rendered) -> Arc<Rendered> {
-        // A base reached along several paths (a diamond) brings its problems once: without
-        // this, diamonds stacked on diamonds would double the list at every level.
-        let mut seen = std::collections::HashSet::new();
-        rendered.problems.retain(|p| seen.insert(p.clone()));
+        dedupe_problems(&mut rendered);
         let rendered = Arc::new(rendered);
         self.cache
             .lock()
@@ -311,25 +323,40 @@ impl<'a> Renderer<'a> {
         self.transform(&comp_dir, &layer, walk, objects, out);
         // The transforms renamed what was accumulated: later resources meet the new names.
         *ids = Ids::default();
-        for obj in objects.iter() {
-            ids.insert(self.id_of(obj), obj.name_span);
+        for index in 0..objects.len() {
+            self.add_id(ids, objects, index);
         }
     }
 
     /// kustomize's identity of an accumulated object: apiVersion, kind, name, and the
     /// namespace, where no namespace means `default` (and cluster-scoped kinds have none).
-    fn id_of(&self, obj: &Object) -> Id {
+    fn id_of<'o>(&self, obj: &'o Object) -> Id<'o> {
         let namespace = if self.scope.is_cluster_scoped(&obj.api_version, &obj.kind) {
-            String::new()
+            ""
         } else {
-            obj.namespace.clone().unwrap_or_else(|| "default".into())
+            obj.namespace.as_deref().unwrap_or("default")
         };
-        (
-            obj.api_version.clone(),
-            obj.kind.clone(),
-            namespace,
-            obj.name.clone(),
-        )
+        [&obj.api_version, &obj.kind, namespace, &obj.name]
+    }
+
+    /// The accumulated object with the identity of `obj`, if any.
+    fn find_id(&self, ids: &Ids, objects: &[Object], obj: &Object) -> Option<usize> {
+        let id = self.id_of(obj);
+        let same = |i: &&usize| self.id_of(&objects[**i]) == id;
+        ids.first
+            .get(&id_hash(&id))
+            .filter(same)
+            .or_else(|| ids.collided.iter().find(same))
+            .copied()
+    }
+
+    fn add_id(&self, ids: &mut Ids, objects: &[Object], index: usize) {
+        match ids.first.entry(id_hash(&self.id_of(&objects[index]))) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => ids.collided.push(index),
+        }
     }
 
     /// Adds what an entry rendered to the accumulated objects. As in kustomize, an object
@@ -344,18 +371,16 @@ impl<'a> Renderer<'a> {
         out: &mut Rendered,
     ) {
         for obj in added {
-            match ids.entry(self.id_of(&obj)) {
-                std::collections::hash_map::Entry::Occupied(first) => {
-                    out.problems.push(Problem::DuplicateId {
-                        entry: Some(entry.span).filter(|s| s.file != source::FileId::DETACHED),
-                        second: obj.name_span,
-                        first: *first.get(),
-                        display: obj.display(),
-                    });
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(obj.name_span);
+            match self.find_id(ids, objects, &obj) {
+                Some(first) => out.problems.push(Problem::DuplicateId {
+                    entry: Some(entry.span).filter(|s| s.file != source::FileId::DETACHED),
+                    second: obj.name_span,
+                    first: objects[first].name_span,
+                    display: obj.display(),
+                }),
+                None => {
                     objects.push(obj);
+                    self.add_id(ids, objects, objects.len() - 1);
                 }
             }
         }
@@ -563,32 +588,39 @@ impl<'a> Renderer<'a> {
         for doc in &file.docs {
             let Some(root) = &doc.root else { continue };
             // A `v1` List (which has no name of its own) stands for its items.
-            let mut add =
-                |result: Result<Option<Object>, String>, node: &Node, at: u32| match result {
+            let (objs, at_root): (Vec<_>, bool) = match list_items(root) {
+                Some(items) => (items.iter().map(|i| (object_from(i), i)).collect(), false),
+                None => (vec![(object_from_shared(root), root.as_ref())], true),
+            };
+            for (result, node) in objs {
+                match result {
                     Ok(Some(obj)) => objects.push(obj),
                     Ok(None) => {}
-                    Err(message) => out.problems.push(Problem::NotAnObject {
-                        span: node.get_entry("kind").map_or(
-                            Span {
-                                file: file.id,
-                                start: at,
-                                end: at,
-                            },
-                            |(k, _)| k.span,
-                        ),
-                        message,
-                    }),
-                };
-            match list_items(root) {
-                Some(items) => {
-                    for node in items {
-                        add(object_from(node), node, node.span.start);
+                    Err(message) => {
+                        let at = if at_root { doc.start } else { node.span.start };
+                        out.problems.push(Problem::NotAnObject {
+                            span: node.get_entry("kind").map_or(
+                                Span {
+                                    file: file.id,
+                                    start: at,
+                                    end: at,
+                                },
+                                |(k, _)| k.span,
+                            ),
+                            message,
+                        });
                     }
                 }
-                None => add(object_from_shared(root), root, doc.start),
             }
         }
     }
+}
+
+/// A base reached along several paths (a diamond) brings its problems once: without this,
+/// diamonds stacked on diamonds would double the list at every level.
+fn dedupe_problems(rendered: &mut Rendered) {
+    let mut seen = std::collections::HashSet::new();
+    rendered.problems.retain(|p| seen.insert(p.clone()));
 }
 
 /// The items of a `v1` `List` (`kind: List`, `ConfigMapList`, ...), which kustomize expands.

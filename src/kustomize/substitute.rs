@@ -57,11 +57,19 @@ impl Vars {
     /// variable without a default, are left as written, so that identities containing them
     /// stay recognisable. Text that does not parse is returned unchanged.
     pub fn substitute(&self, text: &str) -> Substituted {
-        self.substitute_within(text, usize::MAX)
-            .expect("no output is longer than usize::MAX")
+        self.substitute_within(text, MAX_SUBSTITUTED_BYTES)
+            .unwrap_or_else(|| Substituted {
+                // Too large to evaluate: treated like a value unknown offline.
+                text: text.to_string(),
+                unset: Vec::new(),
+                unknown: Vec::new(),
+                error: None,
+            })
     }
 
-    /// [`Vars::substitute`], or `None` as soon as the output would be longer than `limit`.
+    /// [`Vars::substitute`], or `None` when evaluating it would produce more than `limit`
+    /// bytes (all intermediate values included): a variable with a long value used many
+    /// times, or a replacement that multiplies it, must not take gigabytes.
     pub fn substitute_within(&self, text: &str, limit: usize) -> Option<Substituted> {
         let mut out = Substituted {
             text: String::new(),
@@ -76,12 +84,15 @@ impl Vars {
                     source: text,
                     unset: Vec::new(),
                     unknown: Vec::new(),
+                    left: limit,
+                    exceeded: false,
                 };
                 for node in &nodes {
-                    out.text.push_str(&eval.node_text(node));
-                    if out.text.len() > limit {
+                    let piece = eval.node_text(node);
+                    if eval.exceeded || !eval.charge(piece.len()) {
                         return None;
                     }
+                    out.text.push_str(&piece);
                 }
                 out.unset = eval.unset;
                 out.unknown = eval.unknown;
@@ -95,9 +106,14 @@ impl Vars {
     }
 }
 
-/// Bytes that post-build substitution may produce for one Kustomization: a variable with a
-/// long value used many times must not turn a small repository into gigabytes.
+/// Bytes that post-build substitution may produce: per string, and in all for one
+/// Kustomization's objects (`apply_within`).
 pub const MAX_SUBSTITUTED_BYTES: usize = 64 * 1024 * 1024;
+
+/// `${...}` expressions nested in each other at most. fleetlint's parser recurses once per
+/// level, so ten thousand levels would overflow its stack; envsubst has no such limit, but no
+/// real template comes near it.
+pub const MAX_EXPRESSION_DEPTH: usize = 64;
 
 /// Whether `name` may be a variable: `^[_[:alpha:]][_[:alpha:][:digit:]]*$`, ASCII classes as
 /// in Go's regexp. Flux rejects every resource of a Kustomization with an invalid var name.
@@ -139,30 +155,29 @@ pub fn apply_within(obj: &mut Object, vars: &Vars, budget: &mut usize) -> bool {
     if is_disabled(obj) {
         return true;
     }
-    // The substituted text of one string, or `None` when the budget ran out.
-    let mut one = |text: &str| -> Option<String> {
-        let done = vars.substitute_within(text, *budget)?;
-        *budget -= done.text.len();
-        Some(done.text)
-    };
-    let mut one_string = |field: &mut String| -> bool {
-        if !has_expression(field) {
-            return true;
+    // Each string is substituted with at most what is left of the budget.
+    let mut one = |text: &str| -> Result<Option<String>, ()> {
+        if !has_expression(text) {
+            return Ok(None);
         }
+        let limit = (*budget).min(MAX_SUBSTITUTED_BYTES);
+        let done = vars.substitute_within(text, limit).ok_or(())?;
+        *budget -= done.text.len().min(*budget);
+        Ok(Some(done.text))
+    };
+    for field in [&mut obj.name, &mut obj.kind, &mut obj.api_version] {
         match one(field) {
-            Some(new) => {
-                *field = new;
-                true
-            }
-            None => false,
+            Ok(Some(new)) => *field = new,
+            Ok(None) => {}
+            Err(()) => return false,
         }
-    };
-    let identity_done = [&mut obj.name, &mut obj.kind, &mut obj.api_version]
-        .into_iter()
-        .chain(obj.namespace.as_mut())
-        .all(&mut one_string);
-    if !identity_done {
-        return false;
+    }
+    if let Some(ns) = &mut obj.namespace {
+        match one(ns) {
+            Ok(Some(new)) => *ns = new,
+            Ok(None) => {}
+            Err(()) => return false,
+        }
     }
     if contains_var(&obj.body) {
         return substitute_node(Arc::make_mut(&mut obj.body), &mut one);
@@ -180,25 +195,26 @@ fn contains_var(node: &Node) -> bool {
     found
 }
 
-/// Substitutes every scalar with `one`, stopping (false) when it does.
-fn substitute_node(node: &mut Node, one: &mut dyn FnMut(&str) -> Option<String>) -> bool {
+/// Substitutes every scalar with `one`, stopping (false) when it fails.
+fn substitute_node(
+    node: &mut Node,
+    one: &mut dyn FnMut(&str) -> Result<Option<String>, ()>,
+) -> bool {
     match &mut node.value {
-        Value::Scalar { text, plain } => {
-            if !has_expression(text) {
-                return true;
+        Value::Scalar { text, plain } => match one(text) {
+            Ok(Some(new)) => {
+                if new != *text {
+                    // Flux substitutes the resource's YAML text, in which a string like
+                    // "${REPLICAS}" is written unquoted: the result is read again as YAML, so
+                    // "3" becomes a number and "true" a boolean.
+                    *text = new.into();
+                    *plain = true;
+                }
+                true
             }
-            let Some(new) = one(text) else {
-                return false;
-            };
-            if new != text.as_str() {
-                // Flux substitutes the resource's YAML text, in which a string like
-                // "${REPLICAS}" is written unquoted: the result is read again as YAML, so "3"
-                // becomes a number and "true" a boolean.
-                *text = new.into();
-                *plain = true;
-            }
-            true
-        }
+            Ok(None) => true,
+            Err(()) => false,
+        },
         Value::Seq(items) => items.iter_mut().all(|n| substitute_node(n, one)),
         Value::Map(entries) => entries
             .iter_mut()
@@ -385,11 +401,14 @@ const MISSING_CLOSING_BRACE: &str = "missing closing brace";
 const PARSE_VARIABLE_NAME: &str = "unable to parse variable name";
 const PARSE_FUNC_SUBSTITUTION: &str = "unable to parse substitution within function";
 const PARSE_DEFAULT_FUNCTION: &str = "unable to parse default function";
+const NESTED_TOO_DEEPLY: &str = "expressions nested more than 64 levels deep";
 
 struct Parser<'a> {
     scanner: Scanner<'a>,
     /// Start of the innermost `${` being parsed, for error positions.
     open: usize,
+    /// `${` expressions open around the position, against [`MAX_EXPRESSION_DEPTH`].
+    depth: usize,
 }
 
 type Parsed<T> = Result<T, SyntaxError>;
@@ -402,6 +421,7 @@ fn parse(text: &str) -> Parsed<Vec<TNode>> {
             escape: ESC_DOLLAR,
         },
         open: 0,
+        depth: 0,
     };
     let mut nodes = Vec::new();
     loop {
@@ -440,7 +460,12 @@ impl Parser<'_> {
     fn func(&mut self, start: usize) -> Parsed<Func> {
         let outer = self.open;
         self.open = start;
+        if self.depth >= MAX_EXPRESSION_DEPTH {
+            return Err(self.error(NESTED_TOO_DEEPLY));
+        }
+        self.depth += 1;
         let result = self.func_body(start);
+        self.depth -= 1;
         if result.is_ok() {
             self.open = outer;
         }
@@ -582,9 +607,23 @@ struct Eval<'a> {
     source: &'a str,
     unset: Vec<VarUse>,
     unknown: Vec<String>,
+    /// Bytes the evaluation may still produce (values, arguments and results alike).
+    left: usize,
+    /// Set once `left` ran out: the whole substitution is abandoned.
+    exceeded: bool,
 }
 
 impl Eval<'_> {
+    /// Spends `n` bytes of the budget; false (and `exceeded`) when there are not that many.
+    fn charge(&mut self, n: usize) -> bool {
+        if n > self.left {
+            self.exceeded = true;
+            return false;
+        }
+        self.left -= n;
+        true
+    }
+
     /// The text a node becomes; an expression whose value is not known is kept as written.
     fn node_text(&mut self, node: &TNode) -> String {
         match node {
@@ -596,18 +635,25 @@ impl Eval<'_> {
         }
     }
 
-    /// The value of an expression, `None` when it is not known offline.
+    /// The value of an expression, `None` when it is not known offline (or too large).
     fn value(&mut self, node: &TNode) -> Option<String> {
         match node {
-            TNode::Text(text) => Some(text.clone()),
+            TNode::Text(text) => self.charge(text.len()).then(|| text.clone()),
             TNode::Func(f) => self.func(f),
         }
     }
 
     fn func(&mut self, f: &Func) -> Option<String> {
+        if self.exceeded {
+            return None;
+        }
         // Arguments are evaluated first, whatever the variable's value (as envsubst does).
         let args: Vec<Option<String>> = f.args.iter().map(|a| self.value(a)).collect();
+        if self.exceeded {
+            return None;
+        }
         let value = match self.vars.values.get(&f.param) {
+            Some(Some(v)) if !self.charge(v.len()) => return None,
             Some(Some(v)) => v.clone(),
             Some(None) => {
                 self.unknown.push(f.param.clone());
@@ -622,53 +668,103 @@ impl Eval<'_> {
                 return None;
             }
         };
-        apply_func(&f.name, value, &args)
+        match apply_func(&f.name, value, &args, self.left) {
+            Ok(Some(result)) => self.charge(result.len()).then_some(result),
+            Ok(None) => None,
+            Err(TooLarge) => {
+                self.exceeded = true;
+                None
+            }
+        }
     }
 }
 
+/// A function result would be larger than what is left of the budget.
+struct TooLarge;
+
+/// Work a glob may take (pattern length × text length) before its result counts as unknown.
+const MAX_GLOB_WORK: usize = 10_000_000;
+
 /// fluxcd/pkg `envsubst/funcs.go`, by operator name.
-fn apply_func(name: &str, s: String, args: &[Option<String>]) -> Option<String> {
+///
+/// `Ok(None)`: not known offline (or too costly to work out); `Err`: the result would take
+/// more than `limit` bytes.
+fn apply_func(
+    name: &str,
+    s: String,
+    args: &[Option<String>],
+    limit: usize,
+) -> Result<Option<String>, TooLarge> {
     let known = |i: usize| args.get(i).cloned().flatten();
     let all_known = || args.iter().cloned().collect::<Option<Vec<String>>>();
-    Some(match name {
-        "," => first_mapped(&s, char::to_lowercase),
-        ",," => s.to_lowercase(),
-        "^" => first_mapped(&s, char::to_uppercase),
-        "^^" => s.to_uppercase(),
-        "#" if args.is_empty() => s.len().to_string(),
-        "#" => trim_prefix(&s, &known(0)?, false),
-        "##" => trim_prefix(&s, &known(0)?, true),
-        "%" => trim_suffix(&s, &known(0)?, false),
-        "%%" => trim_suffix(&s, &known(0)?, true),
-        ":" => substr(&s, &all_known()?),
-        "/" | "//" => {
-            let args = all_known()?;
-            let count = if name == "/" { 1 } else { usize::MAX };
-            match args.as_slice() {
-                [] => s,
-                [from] => s.replacen(from.as_str(), "", count),
-                [from, to, ..] => s.replacen(from.as_str(), to, count),
-            }
+    // A replacement repeats `to` once per match of `from` (between every character when
+    // `from` is empty): its size is known before it is built.
+    let replaced_len = |from: &str, to: &str, count: usize| {
+        let matches = if from.is_empty() {
+            s.chars().count() + 1
+        } else {
+            s.matches(from).count()
         }
-        "/#" => match all_known()?.as_slice() {
-            [from, to] if s.starts_with(from.as_str()) => s.replacen(from.as_str(), to, 1),
-            _ => s,
-        },
-        "/%" => match all_known()?.as_slice() {
-            [from, to] => match s.strip_suffix(from.as_str()) {
-                Some(rest) => format!("{rest}{to}"),
-                None => s,
+        .min(count);
+        s.len()
+            .saturating_add(matches.saturating_mul(to.len()))
+            .saturating_sub(matches.saturating_mul(from.len()))
+    };
+    if matches!(name, "/" | "//")
+        && let Some(args) = all_known()
+        && let [from, to, ..] = args.as_slice()
+        && replaced_len(from, to, if name == "/" { 1 } else { usize::MAX }) > limit
+    {
+        return Err(TooLarge);
+    }
+    if name.is_empty() || is_default_op(name) {
+        let total: usize = args.iter().flatten().map(String::len).sum();
+        if total > limit {
+            return Err(TooLarge);
+        }
+    }
+    let result = || -> Option<String> {
+        Some(match name {
+            "," => first_mapped(&s, char::to_lowercase),
+            ",," => s.to_lowercase(),
+            "^" => first_mapped(&s, char::to_uppercase),
+            "^^" => s.to_uppercase(),
+            "#" if args.is_empty() => s.len().to_string(),
+            "#" => trim_prefix(&s, &known(0)?, false)?,
+            "##" => trim_prefix(&s, &known(0)?, true)?,
+            "%" => trim_suffix(&s, &known(0)?, false)?,
+            "%%" => trim_suffix(&s, &known(0)?, true)?,
+            ":" => substr(&s, &all_known()?),
+            "/" | "//" => {
+                let args = all_known()?;
+                let count = if name == "/" { 1 } else { usize::MAX };
+                match args.as_slice() {
+                    [] => s.clone(),
+                    [from] => s.replacen(from.as_str(), "", count),
+                    [from, to, ..] => s.replacen(from.as_str(), to, count),
+                }
+            }
+            "/#" => match all_known()?.as_slice() {
+                [from, to] if s.starts_with(from.as_str()) => s.replacen(from.as_str(), to, 1),
+                _ => s.clone(),
             },
-            _ => s,
-        },
-        _ => {
-            if s.is_empty() && !args.is_empty() {
-                all_known()?.concat()
-            } else {
-                s
+            "/%" => match all_known()?.as_slice() {
+                [from, to] => match s.strip_suffix(from.as_str()) {
+                    Some(rest) => format!("{rest}{to}"),
+                    None => s.clone(),
+                },
+                _ => s.clone(),
+            },
+            _ => {
+                if s.is_empty() && !args.is_empty() {
+                    all_known()?.concat()
+                } else {
+                    s.clone()
+                }
             }
-        }
-    })
+        })
+    };
+    Ok(result())
 }
 
 fn first_mapped<I: Iterator<Item = char>>(s: &str, f: impl Fn(char) -> I) -> String {
@@ -720,58 +816,139 @@ fn substr(s: &str, args: &[String]) -> String {
     slice(pos, pos + length)
 }
 
-/// Removes the shortest (or longest) prefix matching a glob (`*`, `?`).
-fn trim_prefix(s: &str, pattern: &str, longest: bool) -> String {
-    let cuts: Vec<usize> = (0..=s.len()).filter(|i| s.is_char_boundary(*i)).collect();
-    let matching = cuts.iter().filter(|&&i| i > 0 && glob(pattern, &s[..i]));
+/// Removes the shortest (or longest) prefix matching a glob (`*`, `?`). `None` when the
+/// pattern and text are too long to match within [`MAX_GLOB_WORK`].
+fn trim_prefix(s: &str, pattern: &str, longest: bool) -> Option<String> {
+    let text: Vec<char> = s.chars().collect();
+    let pattern: Vec<char> = pattern.chars().collect();
+    let matches = glob_prefixes(&pattern, &text)?;
+    let mut lengths = (1..=text.len()).filter(|&n| matches[n]);
     let cut = if longest {
-        matching.max()
+        lengths.next_back()
     } else {
-        matching.min()
+        lengths.next()
     };
-    cut.map_or_else(|| s.to_string(), |&i| s[i..].to_string())
+    Some(match cut {
+        Some(n) => text[n..].iter().collect(),
+        None => s.to_string(),
+    })
 }
 
-fn trim_suffix(s: &str, pattern: &str, longest: bool) -> String {
-    let cuts: Vec<usize> = (0..=s.len()).filter(|i| s.is_char_boundary(*i)).collect();
-    let matching = cuts
-        .iter()
-        .filter(|&&i| i < s.len() && glob(pattern, &s[i..]));
+/// Removes the shortest (or longest) suffix matching a glob: a prefix of the reversed text,
+/// since `*`, `?` and literal characters match the same way backwards.
+fn trim_suffix(s: &str, pattern: &str, longest: bool) -> Option<String> {
+    let text: Vec<char> = s.chars().rev().collect();
+    let pattern: Vec<char> = pattern.chars().rev().collect();
+    let matches = glob_prefixes(&pattern, &text)?;
+    let mut lengths = (1..=text.len()).filter(|&n| matches[n]);
     let cut = if longest {
-        matching.min()
+        lengths.next_back()
     } else {
-        matching.max()
+        lengths.next()
     };
-    cut.map_or_else(|| s.to_string(), |&i| s[..i].to_string())
+    Some(match cut {
+        Some(n) => text[n..].iter().rev().collect(),
+        None => s.to_string(),
+    })
 }
 
-fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    // Dynamic programming over (pattern, text) prefixes.
-    let mut row = vec![false; t.len() + 1];
+/// For every prefix length n of `text`, whether `pattern` matches `text[..n]`: one dynamic
+/// programme over (pattern, text) for all prefixes at once.
+fn glob_prefixes(pattern: &[char], text: &[char]) -> Option<Vec<bool>> {
+    if pattern.len().saturating_mul(text.len()) > MAX_GLOB_WORK {
+        return None;
+    }
+    let mut row = vec![false; text.len() + 1];
     row[0] = true;
-    for pc in &p {
-        let mut next = vec![false; t.len() + 1];
+    for pc in pattern {
+        let mut next = vec![false; text.len() + 1];
         if *pc == '*' {
             let mut any = false;
-            for j in 0..=t.len() {
+            for j in 0..=text.len() {
                 any |= row[j];
                 next[j] = any;
             }
         } else {
-            for j in 1..=t.len() {
-                next[j] = row[j - 1] && (*pc == '?' || *pc == t[j - 1]);
+            for j in 1..=text.len() {
+                next[j] = row[j - 1] && (*pc == '?' || *pc == text[j - 1]);
             }
         }
         row = next;
     }
-    row[t.len()]
+    Some(row)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Brute force: the glob tried on every prefix (or suffix) separately.
+    fn trim_slowly(s: &str, pattern: &str, longest: bool, prefix: bool) -> String {
+        let glob = |text: &str| {
+            let t: Vec<char> = text.chars().collect();
+            let p: Vec<char> = pattern.chars().collect();
+            glob_prefixes(&p, &t).expect("small")[t.len()]
+        };
+        let cuts: Vec<usize> = (0..=s.len()).filter(|i| s.is_char_boundary(*i)).collect();
+        if prefix {
+            let matching = cuts.iter().filter(|&&i| i > 0 && glob(&s[..i]));
+            let cut = if longest {
+                matching.max()
+            } else {
+                matching.min()
+            };
+            cut.map_or_else(|| s.to_string(), |&i| s[i..].to_string())
+        } else {
+            let matching = cuts.iter().filter(|&&i| i < s.len() && glob(&s[i..]));
+            let cut = if longest {
+                matching.min()
+            } else {
+                matching.max()
+            };
+            cut.map_or_else(|| s.to_string(), |&i| s[..i].to_string())
+        }
+    }
+
+    #[test]
+    fn trims_match_trying_every_prefix_and_suffix() {
+        let texts = ["", "a", "abcabc", "aaa", "héllo-wörld", "x.y.z", "ab*?"];
+        let patterns = [
+            "", "*", "a", "a*", "*c", "?", "??", "*.", ".*", "*a*", "h?l*", "b*?",
+        ];
+        for s in texts {
+            for p in patterns {
+                for longest in [false, true] {
+                    assert_eq!(
+                        trim_prefix(s, p, longest).as_deref(),
+                        Some(trim_slowly(s, p, longest, true).as_str()),
+                        "prefix {p:?} of {s:?}, longest {longest}"
+                    );
+                    assert_eq!(
+                        trim_suffix(s, p, longest).as_deref(),
+                        Some(trim_slowly(s, p, longest, false).as_str()),
+                        "suffix {p:?} of {s:?}, longest {longest}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bounded_substitution() {
+        let mut vars = Vars::default();
+        vars.values.insert("X".into(), Some("a".repeat(1_000)));
+        // A replacement that would repeat X once per character of X.
+        assert!(vars.substitute_within("${X//a/${X}}", 100_000).is_none());
+        assert_eq!(vars.substitute("${X//a/${X}}").text.len(), 1_000_000);
+        // Nested 65 levels: a syntax error, not a stack overflow.
+        let deep = format!("{}x{}", "${A:-".repeat(65), "}".repeat(65));
+        assert_eq!(
+            vars.substitute(&deep).error.map(|e| e.message),
+            Some(NESTED_TOO_DEEPLY)
+        );
+        let ok = format!("{}x{}", "${A:-".repeat(64), "}".repeat(64));
+        assert_eq!(vars.substitute(&ok).text, "x");
+    }
 
     fn vars() -> Vars {
         let mut v = Vars::default();

@@ -326,15 +326,6 @@ impl Repo {
             .collect()
     }
 
-    /// The text of a file without registering it (to decide whether it is worth parsing);
-    /// `None` for anything [`Repo::load`] would refuse: symlinks, oversized, binary, not UTF-8.
-    pub fn peek(&self, rel: &str) -> Option<String> {
-        if self.entry(rel) != Entry::File {
-            return None;
-        }
-        read_text(&self.root.join(rel)).ok()
-    }
-
     /// Reads and parses a file once; later calls return the same id.
     pub fn load(&self, rel: &str) -> Result<FileId, LoadError> {
         if let Some(result) = self.lock_loaded().get(rel) {
@@ -495,24 +486,25 @@ mod tests {
 
     #[test]
     fn line_col_counts_characters_and_clamps() {
-        let file = SourceFile {
-            id: FileId(0),
-            path: "x.yaml".into(),
-            text: "a: é\nbé: x\n".into(),
-            docs: Vec::new(),
-            errors: Vec::new(),
-            line_starts: OnceLock::new(),
-        };
+        let file = SourceFile::new(
+            FileId(0),
+            "x.yaml".into(),
+            "a: é\nbé: x\n".into(),
+            Vec::new(),
+            Vec::new(),
+        );
         assert_eq!(file.line_col(0), (1, 1));
         assert_eq!(file.line_col(file.text.find('x').unwrap() as u32), (2, 5));
         // Inside a character: its start; past the end: the end.
         assert_eq!(file.line_col(4), (1, 4));
         assert_eq!(file.line_col(1000), (3, 1));
-        let old_mac = SourceFile {
-            text: "a: 1\rb: 2\r\nc: 3\n".into(),
-            line_starts: OnceLock::new(),
-            ..file
-        };
+        let old_mac = SourceFile::new(
+            FileId(0),
+            "x.yaml".into(),
+            "a: 1\rb: 2\r\nc: 3\n".into(),
+            Vec::new(),
+            Vec::new(),
+        );
         assert_eq!(old_mac.line_col(5), (2, 1));
         assert_eq!(old_mac.line_col(11), (3, 1));
     }

@@ -530,7 +530,7 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
                         entries,
                         ..
                     }) => {
-                        let entries = finish_map(entries, text, &mut errors);
+                        let entries = finish_map(entries, original, &mut errors);
                         (
                             Node {
                                 span: Span { file, start, end },
@@ -583,7 +583,9 @@ fn finish_map(
     };
     let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
     let mut merged: Vec<(Node, Node)> = Vec::new();
-    let mut keys = KeyIndex::default();
+    // Where each key was first seen; a map, so that a mapping with thousands of keys stays
+    // linear.
+    let mut seen: HashMap<CompactString, u32> = HashMap::with_capacity(entries.len());
     for (key, value) in entries {
         if matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<") {
             match value.value {
@@ -603,15 +605,20 @@ fn finish_map(
             continue;
         }
         match &key.value {
-            Value::Scalar { text: name, .. } => {
-                if let Some(first) = keys.first(&out, name) {
-                    report(YamlError {
-                        span: key.span,
-                        message: format!(
-                            "duplicate key \"{name}\" (first defined on line {})",
-                            line_of(text, first)
-                        ),
-                    });
+            Value::Scalar { .. } => {
+                if let Some(name) = key.as_str() {
+                    match seen.get(name) {
+                        Some(first) => report(YamlError {
+                            span: key.span,
+                            message: format!(
+                                "duplicate key \"{name}\" (first defined on line {})",
+                                line_of(text, *first)
+                            ),
+                        }),
+                        None => {
+                            seen.insert(CompactString::from(name), key.span.start);
+                        }
+                    }
                 }
             }
             Value::Seq(_) | Value::Map(_) => report(YamlError {
@@ -620,69 +627,23 @@ fn finish_map(
             }),
         }
         out.push((key, value));
-        keys.added(&out);
     }
     // Merged keys never override the mapping's own, and earlier merged maps win.
     for (key, value) in merged {
-        let Value::Scalar { text: name, .. } = &key.value else {
-            continue;
+        // Keys written in the mapping win over merged ones, and the first merged one wins.
+        let fresh = match key.as_str() {
+            Some(name) if seen.contains_key(name) => false,
+            Some(name) => {
+                seen.insert(CompactString::from(name), key.span.start);
+                true
+            }
+            None => true,
         };
-        if keys.first(&out, name).is_none() {
+        if fresh {
             out.push((key, value));
-            keys.added(&out);
         }
     }
     out
-}
-
-/// Finds a mapping's earlier keys: a scan while the mapping is small (as nearly all are, so
-/// parsing allocates nothing for it), a hash index once it is large (so a hostile mapping with
-/// a million keys stays linear).
-#[derive(Default)]
-struct KeyIndex {
-    /// Key text → byte offset of its first definition.
-    index: Option<HashMap<CompactString, u32>>,
-}
-
-impl KeyIndex {
-    const SCAN_UP_TO: usize = 32;
-
-    fn first(&self, out: &[(Node, Node)], name: &str) -> Option<u32> {
-        match &self.index {
-            Some(index) => index.get(name).copied(),
-            None => out
-                .iter()
-                .find(|(k, _)| matches!(&k.value, Value::Scalar { text, .. } if text == name))
-                .map(|(k, _)| k.span.start),
-        }
-    }
-
-    /// Records the entry just pushed onto `out`.
-    fn added(&mut self, out: &[(Node, Node)]) {
-        let scalar = |k: &Node| match &k.value {
-            Value::Scalar { text, .. } => Some(text.clone()),
-            _ => None,
-        };
-        match &mut self.index {
-            Some(index) => {
-                if let Some((k, _)) = out.last()
-                    && let Some(name) = scalar(k)
-                {
-                    index.entry(name).or_insert(k.span.start);
-                }
-            }
-            None if out.len() > Self::SCAN_UP_TO => {
-                let mut index = HashMap::new();
-                for (k, _) in out {
-                    if let Some(name) = scalar(k) {
-                        index.entry(name).or_insert(k.span.start);
-                    }
-                }
-                self.index = Some(index);
-            }
-            None => {}
-        }
-    }
 }
 
 /// The 1-based line of a byte offset, for messages that name another place in the file.
