@@ -56,12 +56,18 @@ impl Config {
         let (path, display) = match explicit {
             Some(path) => (path.to_path_buf(), path.display().to_string()),
             None => {
+                // The repository's own file is read like any file of it: within the size
+                // limit, and not through a symlink (which could lead out of the repository).
                 let path = root.join(FILE_NAME);
-                if !path.is_file() {
-                    return Ok(Config::default());
-                }
                 let display = shown_path(&path);
-                (path, display)
+                let repo = crate::source::Repo::open(root)
+                    .with_context(|| format!("cannot open {}", root.display()))?;
+                let text = match repo.read(FILE_NAME) {
+                    Ok(text) => text,
+                    Err(crate::source::LoadError::Missing) => return Ok(Config::default()),
+                    Err(err) => anyhow::bail!("cannot read the configuration {display}: {err}"),
+                };
+                return Ok(Config::parse(&display, &text, root)?);
             }
         };
         let text = std::fs::read_to_string(&path)

@@ -17,11 +17,11 @@ fn output(dir: &Path, format: &str, threads: &str) -> (i32, Vec<u8>) {
     (out.status.code().unwrap_or(-1), out.stdout)
 }
 
-/// Runs fleetlint three times on one thread and three times on four, in both formats, and
+/// Runs fleetlint three times on one thread and three times on four, in every format, and
 /// asserts every run of a format printed the same bytes. Returns the human output.
 fn assert_deterministic(dir: &Path) -> String {
     let mut human = String::new();
-    for format in ["human", "json"] {
+    for format in ["human", "json", "sarif", "github"] {
         let first = output(dir, format, "1");
         for threads in ["1", "1", "4", "4", "4"] {
             let again = output(dir, format, threads);

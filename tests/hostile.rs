@@ -1199,6 +1199,54 @@ fn a_fifo_named_yaml_does_not_block() {
     outcome.assert_findings(&[]);
 }
 
+#[cfg(unix)]
+#[test]
+fn the_configuration_file_is_read_like_the_repository() {
+    // A configuration that cannot be used is exit 2 by design; but it is never read through a
+    // symlink (here to a file outside the repository) nor past the size limit.
+    let outside = tempfile::tempdir().expect("temp dir");
+    write(
+        outside.path(),
+        "secret.yaml",
+        "rules:\n  top-secret-value: off\n",
+    );
+    let dir = fleet();
+    let root = dir.path();
+    let target = outside.path().join("secret.yaml");
+    symlink(
+        target.to_str().expect("utf-8 path"),
+        &root.join(".fleetlint.yaml"),
+    );
+    let outcome = lint(root);
+    assert_eq!(outcome.code, 2);
+    assert!(
+        outcome.stderr.contains(
+            "cannot read the configuration .fleetlint.yaml: a symlink leads outside the repository"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!outcome.stderr.contains("top-secret-value"));
+
+    std::fs::remove_file(root.join(".fleetlint.yaml")).expect("rm");
+    write(root, ".fleetlint.yaml", "rules: {}\n");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(root.join(".fleetlint.yaml"))
+        .expect("open")
+        .set_len(200 * 1024 * 1024)
+        .expect("set_len");
+    let outcome = lint(root);
+    assert_eq!(outcome.code, 2);
+    assert!(
+        outcome
+            .stderr
+            .contains("larger than fleetlint's 64 MiB limit"),
+        "{}",
+        outcome.stderr
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The last line of defence: an internal error names the file and exits 2.
 

@@ -507,7 +507,7 @@ fn unapplied_sources(repo: &Repo, cluster: &Cluster) -> Vec<Object> {
     }
     let mut found = Vec::new();
     for path in discover::yaml_files(repo, "") {
-        let Ok(text) = std::fs::read_to_string(repo.root().join(&path)) else {
+        let Ok(text) = repo.read(&path) else {
             continue;
         };
         if !wanted.iter().any(|(_, _, name)| text.contains(name)) {

@@ -326,6 +326,18 @@ impl Repo {
             .collect()
     }
 
+    /// The text of a file, without parsing or registering it, under the same rules as
+    /// [`Repo::load`]: no symlink is followed, and nothing larger than [`MAX_FILE_BYTES`] or
+    /// not UTF-8 is returned.
+    pub fn read(&self, rel: &str) -> Result<String, LoadError> {
+        match self.entry(rel) {
+            Entry::Missing | Entry::Dir => Err(LoadError::Missing),
+            Entry::Escapes => Err(LoadError::Escapes),
+            Entry::Symlink => Err(LoadError::Symlink),
+            Entry::File => read_text(&self.root.join(rel)),
+        }
+    }
+
     /// Reads and parses a file once; later calls return the same id.
     pub fn load(&self, rel: &str) -> Result<FileId, LoadError> {
         if let Some(result) = self.lock_loaded().get(rel) {
