@@ -2,6 +2,10 @@
 //! format: files are parsed in parallel and clusters are built in parallel, but nothing that
 //! reaches the output may depend on which thread finished first.
 
+mod common;
+
+use common::fleet::write;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -46,12 +50,6 @@ fn the_tutorial_fleet_is_deterministic() {
     assert_deterministic(&dir);
 }
 
-fn write(root: &Path, rel: &str, content: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, content).expect("write");
-}
-
 fn flux_kustomization(name: &str, path: &str, depends_on: &[String]) -> String {
     let mut text = format!(
         "apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -90,7 +88,7 @@ fn multi_cluster_fleet(root: &Path) {
         write(
             root,
             &format!("bases/b{b}/cm.yaml"),
-            &format!(
+            format!(
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b{b}\n  namespace: default\n"
             ),
         );
@@ -106,7 +104,7 @@ fn multi_cluster_fleet(root: &Path) {
         write(
             root,
             &format!("clusters/{cluster}/flux-system/gotk-sync.yaml"),
-            &format!(
+            format!(
                 "apiVersion: source.toolkit.fluxcd.io/v1
 kind: GitRepository
 metadata:
@@ -146,7 +144,7 @@ spec:
             write(
                 root,
                 &format!("clusters/{cluster}/{name}.yaml"),
-                &flux_kustomization(&name, &path, &deps),
+                flux_kustomization(&name, &path, &deps),
             );
             let mut resources = format!("resources:\n  - ../../../bases/b{}\n", (k + c) % 5);
             if k == 4 {

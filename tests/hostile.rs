@@ -8,6 +8,10 @@
 //! and the *sentinel*: an unrelated dangling `dependsOn` elsewhere in the fleet that must be
 //! reported whatever else is broken.
 
+mod common;
+
+use common::fleet::{GOTK_SYNC, write};
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -60,32 +64,6 @@ impl Outcome {
 }
 
 const SENTINEL_FILE: &str = "clusters/dev/sentinel.yaml";
-
-const GOTK_SYNC: &str = "\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m0s
-  ref:
-    branch: main
-  url: ssh://git@github.com/example/fleet
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  path: ./clusters/dev
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-";
 
 /// A Flux Kustomization named `name` applying `path`, with optional `dependsOn` names.
 fn flux_kustomization(name: &str, path: &str, depends_on: &[&str]) -> String {
@@ -152,12 +130,6 @@ fn fleet() -> TempDir {
     );
     write(root, "apps/dev/cm.yaml", config_map("settings"));
     dir
-}
-
-fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("a file in a directory")).expect("mkdir");
-    std::fs::write(path, content).expect("write");
 }
 
 /// `apps/dev/kustomization.yaml` listing cm.yaml and `extra`.

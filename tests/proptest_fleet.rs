@@ -11,6 +11,10 @@
 //! missing paths, missing resources in an app, a missing resource in a shared base, custom
 //! resources in apps that nothing orders after the CRD (CR-before-CRD).
 
+mod common;
+
+use common::fleet::{GOTK_SYNC, write};
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -159,37 +163,6 @@ spec:
     text
 }
 
-fn write(root: &Path, rel: &str, content: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, content).expect("write");
-}
-
-const GOTK_SYNC: &str = "apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m0s
-  ref:
-    branch: main
-  url: ssh://git@github.com/example/fleet
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  path: ./clusters/dev
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-";
-
 const CRD: &str = "apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
@@ -231,7 +204,7 @@ fn build(f: &Fleet, root: &Path) -> Vec<Expected> {
         write(
             root,
             "clusters/dev/crds.yaml",
-            &flux_kustomization("crds", "./apps/crds", &[]),
+            flux_kustomization("crds", "./apps/crds", &[]),
         );
         write(root, "apps/crds/crd.yaml", CRD);
     }
@@ -244,7 +217,7 @@ fn build(f: &Fleet, root: &Path) -> Vec<Expected> {
         write(
             root,
             &format!("apps/base-{j}/cm.yaml"),
-            &format!(
+            format!(
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: base-{j}\n  namespace: default\n"
             ),
         );
@@ -260,7 +233,7 @@ fn build(f: &Fleet, root: &Path) -> Vec<Expected> {
         } else {
             format!("./apps/app-{i:02}")
         };
-        write(root, &file, &flux_kustomization(&name, &path, &deps));
+        write(root, &file, flux_kustomization(&name, &path, &deps));
         if f.dangling[i] {
             expect("FL002", &file, 14 + deps.len() - 1, 13);
         }
