@@ -482,7 +482,14 @@ pub fn analyze_with(
         assume: &config.assume,
         unused_suppressions: &[],
     };
-    let mut findings = dedupe(first.iter().flat_map(|check| (check.run)(&cx)).collect());
+    // Checks only read the model, so they run side by side; the collected order is the rules'
+    // order whatever the schedule, which keeps `dedupe` (first one wins) deterministic.
+    let mut findings = dedupe(
+        first
+            .par_iter()
+            .flat_map_iter(|check| (check.run)(&cx))
+            .collect(),
+    );
     findings.retain(|f| !ignored(f.primary.span.file));
 
     let files: BTreeMap<FileId, std::sync::Arc<source::SourceFile>> = repo

@@ -54,7 +54,7 @@ pub fn find(repo: &Repo) -> Bootstrap {
         if depth > 16 {
             continue;
         }
-        for (name, entry) in repo.list_dir(&dir) {
+        for (name, entry) in repo.list_dir(&dir).iter() {
             let path = source::join(&dir, &name);
             match entry {
                 Entry::Dir if !name.starts_with('.') && name != "node_modules" => {

@@ -61,7 +61,7 @@ pub fn yaml_files(repo: &Repo, dir: &str) -> Vec<String> {
         if depth > 64 {
             continue;
         }
-        for (name, entry) in repo.list_dir(&current) {
+        for (name, entry) in repo.list_dir(&current).iter() {
             let path = source::join(&current, &name);
             match entry {
                 Entry::Dir if !skip_dir(&name) => pending.push((path, depth + 1)),
@@ -81,11 +81,11 @@ fn is_under(path: &str, dir: &str) -> bool {
 }
 
 pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
+    // Every YAML file under the targets is read and parsed once, on all cores: most of them
+    // are rendered later anyway, and the renders then find them parsed.
     let mut files: Vec<String> = targets.iter().flat_map(|t| yaml_files(repo, t)).collect();
     files.sort();
     files.dedup();
-    // Every YAML file under the targets is read and parsed once, on all cores: most of them
-    // are rendered later anyway, and the renders then find them parsed.
     let loaded: Vec<FileId> = files
         .par_iter()
         .filter_map(|path| repo.load(path).ok())
@@ -319,8 +319,8 @@ fn cluster_folders(repo: &Repo, targets: &[String]) -> Vec<Root> {
         } else {
             source::join(target, "clusters")
         };
-        for (name, entry) in repo.list_dir(&clusters) {
-            if entry == Entry::Dir && !skip_dir(&name) {
+        for (name, entry) in repo.list_dir(&clusters).iter() {
+            if *entry == Entry::Dir && !skip_dir(&name) {
                 roots.push(folder_root(&source::join(&clusters, &name)));
             }
         }

@@ -506,15 +506,22 @@ fn unapplied_sources(repo: &Repo, cluster: &Cluster) -> Vec<Object> {
         return Vec::new();
     }
     let mut found = Vec::new();
+    let names_one = |text: &str| wanted.iter().any(|(_, _, name)| text.contains(name));
     for path in discover::yaml_files(repo, "") {
-        let Ok(text) = repo.read(&path) else {
-            continue;
+        // Most files were parsed by discovery; the others are parsed only if they might hold one.
+        let file = match repo.loaded(&path) {
+            Some(id) => repo.file(id),
+            None => match repo.read(&path) {
+                Ok(text) if names_one(&text) => match repo.load(&path) {
+                    Ok(id) => repo.file(id),
+                    Err(_) => continue,
+                },
+                _ => continue,
+            },
         };
-        if !wanted.iter().any(|(_, _, name)| text.contains(name)) {
+        if !names_one(&file.text) {
             continue;
         }
-        let Ok(id) = repo.load(&path) else { continue };
-        let file = repo.file(id);
         for doc in &file.docs {
             let Some(Ok(Some(obj))) = doc.root.as_ref().map(crate::kustomize::object_from_shared)
             else {
@@ -1003,9 +1010,9 @@ fn closest_existing(repo: &Repo, missing: &str) -> Option<String> {
         }
         let best = repo
             .list_dir(&current)
-            .into_iter()
+            .iter()
             .filter(|(_, e)| *e == Entry::Dir)
-            .map(|(name, _)| (strsim::damerau_levenshtein(&name, segment), name))
+            .map(|(name, _)| (strsim::damerau_levenshtein(name, segment), name.clone()))
             .filter(|(d, name)| *d <= 2.max(segment.len() / 4) && *d < name.len())
             .min()?;
         current = source::join(&current, &best.1);

@@ -177,6 +177,9 @@ pub struct Repo {
     next_id: AtomicU32,
     loaded: Mutex<HashMap<String, Result<FileId, LoadError>>>,
     entries: Mutex<HashMap<String, Entry>>,
+    /// Directory listings, read once: discovery, the bootstrap search, generators and the
+    /// search for unapplied sources all walk the same directories.
+    listings: Mutex<HashMap<String, Arc<[(String, Entry)]>>>,
 }
 
 impl Repo {
@@ -187,6 +190,7 @@ impl Repo {
             next_id: AtomicU32::new(0),
             loaded: Mutex::new(HashMap::new()),
             entries: Mutex::new(HashMap::new()),
+            listings: Mutex::new(HashMap::new()),
         })
     }
 
@@ -286,14 +290,30 @@ impl Repo {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The names in a directory, sorted, with whether each is a directory. Entries whose
-    /// symlinks escape the root are left out.
-    pub fn list_dir(&self, rel: &str) -> Vec<(String, Entry)> {
+    /// The names in a directory, sorted, with what each is. Entries whose symlinks escape the
+    /// root are left out. Listed once per run; later calls share the first listing.
+    pub fn list_dir(&self, rel: &str) -> Arc<[(String, Entry)]> {
+        if let Some(listed) = self.lock_listings().get(rel) {
+            return Arc::clone(listed);
+        }
+        let listed = self.read_listing(rel);
+        Arc::clone(
+            self.lock_listings()
+                .entry(rel.to_string())
+                .or_insert(listed),
+        )
+    }
+
+    fn lock_listings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<[(String, Entry)]>>> {
+        self.listings.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read_listing(&self, rel: &str) -> Arc<[(String, Entry)]> {
         if self.entry(rel) != Entry::Dir {
-            return Vec::new();
+            return Arc::from([]);
         }
         let Ok(read) = fs::read_dir(self.root.join(rel)) else {
-            return Vec::new();
+            return Arc::from([]);
         };
         let mut listed: Vec<(String, Option<Entry>)> = read
             .filter_map(|e| e.ok())
@@ -319,8 +339,8 @@ impl Repo {
         drop(entries);
         listed
             .into_iter()
-            .map(|(name, _)| {
-                let entry = self.entry(&join(rel, &name));
+            .map(|(name, known)| {
+                let entry = known.unwrap_or_else(|| self.entry(&join(rel, &name)));
                 (name, entry)
             })
             .collect()
@@ -347,6 +367,13 @@ impl Repo {
         let mut loaded = self.lock_loaded();
         // Another thread may have won the race; keep the first result so ids stay unique.
         loaded.entry(rel.to_string()).or_insert(result).clone()
+    }
+
+    /// The id of a file already read and parsed, without touching the disk.
+    pub fn loaded(&self, rel: &str) -> Option<FileId> {
+        self.lock_loaded()
+            .get(rel)
+            .and_then(|r| r.as_ref().ok().copied())
     }
 
     fn lock_loaded(&self) -> std::sync::MutexGuard<'_, HashMap<String, Result<FileId, LoadError>>> {
@@ -422,17 +449,18 @@ impl Repo {
 }
 
 fn read_text(full: &Path) -> Result<String, LoadError> {
-    let size = fs::metadata(full)
-        .map_err(|e| LoadError::Io(e.to_string()))?
-        .len();
+    let io = |e: std::io::Error| LoadError::Io(e.to_string());
+    let file = fs::File::open(full).map_err(io)?;
+    // The size of the open file (fstat), not of the path again.
+    let size = file.metadata().map_err(io)?.len();
     if size > MAX_FILE_BYTES {
         return Err(LoadError::TooLarge(size));
     }
     // Read at most one byte past the limit, in case the file grew since `metadata`.
-    let mut bytes = Vec::with_capacity(size as usize);
-    fs::File::open(full)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| LoadError::Io(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(LoadError::TooLarge(bytes.len() as u64));
     }

@@ -357,10 +357,30 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
     let schemas = SchemaCuts::find(original);
     let text: &str = schemas.text.as_deref().unwrap_or(original);
     let offsets = CharToByte::new(text);
+    let located = Parser::new_from_str(text).map(|event| {
+        event
+            .map(|(event, marker)| (event, marker.start.index(), marker.end.index()))
+            .map_err(|err| (err.marker().index(), err.info().to_string()))
+    });
+    build(file, original, &schemas, located, &|at| offsets.byte(at))
+}
+
+/// An event with the start and end of its marker in the parsed text, or a parse error there.
+type Located<'a> = Result<(Event<'a>, usize, usize), (usize, String)>;
+
+/// Builds the documents from a stream of events. `byte` turns a marker position into a byte
+/// offset of the parsed text.
+fn build<'a>(
+    file: FileId,
+    original: &str,
+    schemas: &SchemaCuts,
+    events: impl Iterator<Item = Located<'a>>,
+    byte: &dyn Fn(usize) -> u32,
+) -> (Vec<Document>, Vec<YamlError>) {
     let span = |start: usize, end: usize| Span {
         file,
-        start: schemas.original(offsets.byte(start)),
-        end: schemas.original(offsets.byte(end)),
+        start: schemas.original(byte(start)),
+        end: schemas.original(byte(end)),
     };
     let mut docs = Vec::new();
     let mut errors = Vec::new();
@@ -374,19 +394,17 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
     // reads): events are consumed without building nodes. (nesting, start, anchor)
     let mut skipping: Option<(usize, u32, usize)> = None;
 
-    for event in Parser::new_from_str(text) {
-        let (event, marker) = match event {
-            Ok(ev) => ev,
-            Err(err) => {
-                let at = err.marker().index();
+    for event in events {
+        let (event, start, end) = match event {
+            Ok(located) => located,
+            Err((at, message)) => {
                 errors.push(YamlError {
                     span: span(at, at),
-                    message: err.info().to_string(),
+                    message,
                 });
                 return (docs, errors);
             }
         };
-        let (start, end) = (marker.start.index(), marker.end.index());
         if let Some((nesting, skip_start, skip_anchor)) = &mut skipping {
             match &event {
                 Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -413,7 +431,7 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
                 span: Span {
                     file,
                     start: *skip_start,
-                    end: schemas.original(offsets.byte(end)),
+                    end: schemas.original(byte(end)),
                 },
                 value: Value::Map(Vec::new()),
             };
@@ -430,7 +448,7 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
         }
         let complete: Node = match event {
             Event::DocumentStart(_) => {
-                doc_start = schemas.original(offsets.byte(start));
+                doc_start = schemas.original(byte(start));
                 doc_root = None;
                 anchors.clear();
                 continue;
@@ -479,7 +497,7 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
                     && k.as_str() == Some(SKIPPED_KEY)
                     && !schemas.keep_vars
                 {
-                    skipping = Some((1, schemas.original(offsets.byte(start)), anchor));
+                    skipping = Some((1, schemas.original(byte(start)), anchor));
                     continue;
                 }
                 if stack.len() >= MAX_DEPTH {
@@ -489,7 +507,7 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
                     });
                     return (docs, errors);
                 }
-                let start = schemas.original(offsets.byte(start));
+                let start = schemas.original(byte(start));
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq {
                         start,
@@ -507,7 +525,7 @@ pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let end = schemas.original(offsets.byte(end));
+                let end = schemas.original(byte(end));
                 let (node, anchor) = match stack.pop() {
                     Some(Frame::Seq {
                         start,
@@ -572,10 +590,18 @@ const MAX_ERRORS: usize = 16;
 /// Applies merge keys (`<<`) and reports duplicate keys and keys that are not scalars, which
 /// Kubernetes' YAML library (YAML → JSON) rejects. Linear in the size of the mapping.
 fn finish_map(
-    entries: Vec<(Node, Node)>,
+    mut entries: Vec<(Node, Node)>,
     text: &str,
     errors: &mut Vec<YamlError>,
 ) -> Vec<(Node, Node)> {
+    let is_merge =
+        |key: &Node| matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<");
+    if !entries.iter().any(|(key, _)| is_merge(key)) {
+        // The usual mapping: checked where it is, without copies.
+        check_keys(&entries, text, errors);
+        entries.shrink_to_fit();
+        return entries;
+    }
     let mut report = |error: YamlError| {
         if errors.len() < MAX_ERRORS {
             errors.push(error);
@@ -644,6 +670,52 @@ fn finish_map(
         }
     }
     out
+}
+
+/// Mappings up to this many keys look for duplicates pairwise: cheaper than hashing them.
+const PAIRWISE_KEYS: usize = 12;
+
+/// Reports duplicate keys and keys that are not scalars of a mapping without merge keys, as
+/// [`finish_map`] does for one with them.
+fn check_keys(entries: &[(Node, Node)], text: &str, errors: &mut Vec<YamlError>) {
+    let mut report = |error: YamlError| {
+        if errors.len() < MAX_ERRORS {
+            errors.push(error);
+        }
+    };
+    let duplicate = |key: &Node, name: &str, first: u32| YamlError {
+        span: key.span,
+        message: format!(
+            "duplicate key \"{name}\" (first defined on line {})",
+            line_of(text, first)
+        ),
+    };
+    // Where each key was first seen; a map for large mappings, so that a mapping with
+    // thousands of keys stays linear.
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    for (i, (key, _)) in entries.iter().enumerate() {
+        match &key.value {
+            Value::Scalar { .. } => {
+                let Some(name) = key.as_str() else { continue };
+                if entries.len() <= PAIRWISE_KEYS {
+                    if let Some((first, _)) = entries[..i].iter().find(|(k, _)| k.as_str() == Some(name)) {
+                        report(duplicate(key, name, first.span.start));
+                    }
+                } else {
+                    match seen.get(name) {
+                        Some(&first) => report(duplicate(key, name, first)),
+                        None => {
+                            seen.insert(name, key.span.start);
+                        }
+                    }
+                }
+            }
+            Value::Seq(_) | Value::Map(_) => report(YamlError {
+                span: key.span,
+                message: "a mapping key must be a scalar: Kubernetes reads YAML as JSON, whose keys are strings".into(),
+            }),
+        }
+    }
 }
 
 /// The 1-based line of a byte offset, for messages that name another place in the file.
