@@ -55,7 +55,7 @@ pub fn find(repo: &Repo) -> Bootstrap {
             continue;
         }
         for (name, entry) in repo.list_dir(&dir).iter() {
-            let path = source::join(&dir, &name);
+            let path = source::join(&dir, name);
             match entry {
                 Entry::Dir if !name.starts_with('.') && name != "node_modules" => {
                     pending.push((path, depth + 1))

@@ -62,9 +62,9 @@ pub fn yaml_files(repo: &Repo, dir: &str) -> Vec<String> {
             continue;
         }
         for (name, entry) in repo.list_dir(&current).iter() {
-            let path = source::join(&current, &name);
+            let path = source::join(&current, name);
             match entry {
-                Entry::Dir if !skip_dir(&name) => pending.push((path, depth + 1)),
+                Entry::Dir if !skip_dir(name) => pending.push((path, depth + 1)),
                 Entry::File if name.ends_with(".yaml") || name.ends_with(".yml") => {
                     files.push(path)
                 }
@@ -320,8 +320,8 @@ fn cluster_folders(repo: &Repo, targets: &[String]) -> Vec<Root> {
             source::join(target, "clusters")
         };
         for (name, entry) in repo.list_dir(&clusters).iter() {
-            if *entry == Entry::Dir && !skip_dir(&name) {
-                roots.push(folder_root(&source::join(&clusters, &name)));
+            if *entry == Entry::Dir && !skip_dir(name) {
+                roots.push(folder_root(&source::join(&clusters, name)));
             }
         }
     }

@@ -73,7 +73,7 @@ pub fn generate(repo: &Repo, dir: &str, source_root: &str, _out: &mut Rendered) 
         dirs_seen.push(current.clone());
         let mut subdirs = Vec::new();
         for (name, entry) in repo.list_dir(&current).iter() {
-            let path = source::join(&current, &name);
+            let path = source::join(&current, name);
             let rel_to_source = path
                 .strip_prefix(source_root)
                 .map_or(path.as_str(), |p| p.trim_start_matches('/'));

@@ -170,6 +170,9 @@ impl std::fmt::Display for LoadError {
 
 /// The repository being checked. Shared by all stages; caches are behind locks so that files
 /// can be parsed in parallel.
+/// A directory's entries, sorted by name, shared between the walks that read it.
+pub type Listing = Arc<[(String, Entry)]>;
+
 pub struct Repo {
     /// The root, canonicalised: every read is checked to stay below it.
     root: PathBuf,
@@ -179,7 +182,7 @@ pub struct Repo {
     entries: Mutex<HashMap<String, Entry>>,
     /// Directory listings, read once: discovery, the bootstrap search, generators and the
     /// search for unapplied sources all walk the same directories.
-    listings: Mutex<HashMap<String, Arc<[(String, Entry)]>>>,
+    listings: Mutex<HashMap<String, Listing>>,
 }
 
 impl Repo {
@@ -304,7 +307,7 @@ impl Repo {
         )
     }
 
-    fn lock_listings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<[(String, Entry)]>>> {
+    fn lock_listings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Listing>> {
         self.listings.lock().unwrap_or_else(|e| e.into_inner())
     }
 
