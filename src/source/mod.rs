@@ -6,6 +6,7 @@
 
 pub mod processing;
 pub mod yaml;
+mod yaml_fast;
 
 use std::collections::HashMap;
 use std::fs;

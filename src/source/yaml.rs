@@ -351,11 +351,28 @@ enum Frame {
 /// Parses every document of a file. Documents before an error are kept; the error is returned
 /// beside them so that one broken document does not hide the rest of what was readable.
 pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
+    parse_with(file, original, true)
+}
+
+/// [`parse`] with saphyr alone: the reference the fast scanner is tested against.
+#[cfg(test)]
+pub(crate) fn parse_reference(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
+    parse_with(file, original, false)
+}
+
+fn parse_with(file: FileId, original: &str, fast: bool) -> (Vec<Document>, Vec<YamlError>) {
     // Block-style CRD schemas are cut out of the text before the parser sees them: they are
     // most of a fleet's bytes and nothing reads them. Positions are mapped back through the
     // cuts, so every span still points into the original text.
     let schemas = SchemaCuts::find(original);
     let text: &str = schemas.text.as_deref().unwrap_or(original);
+    // Most files are plain block YAML, which the fast scanner reads with saphyr's events and
+    // positions (in bytes already); it declines everything else.
+    if let Some(events) = fast.then(|| super::yaml_fast::events(text)).flatten() {
+        let len = text.len();
+        let located = events.into_iter().map(Ok);
+        return build(file, original, &schemas, located, &|at| at.min(len) as u32);
+    }
     let offsets = CharToByte::new(text);
     let located = Parser::new_from_str(text).map(|event| {
         event
