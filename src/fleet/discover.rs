@@ -86,12 +86,11 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
     let mut files: Vec<String> = targets.iter().flat_map(|t| yaml_files(repo, t)).collect();
     files.sort();
     files.dedup();
-    let loaded: Vec<FileId> = files
+    // Which files may define a root is decided on the thread that parsed each one, while
+    // its text is still in cache.
+    let candidates: Vec<FileId> = files
         .par_iter()
         .filter_map(|path| repo.load(path).ok())
-        .collect();
-    let candidates: Vec<FileId> = loaded
-        .into_iter()
         .filter(|id| {
             let file = repo.file(*id);
             // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
