@@ -1,6 +1,8 @@
 //! The same repository gives byte-identical output across runs and thread counts, in every
-//! format: files are parsed in parallel and clusters are built in parallel, but nothing that
-//! reaches the output may depend on which thread finished first.
+//! format: files are parsed in parallel, clusters are built in parallel (and within a
+//! cluster, the builds of queued Kustomizations are made ahead of their turn, which one thread
+//! never does), and checks run in parallel, but nothing that reaches the output may depend on
+//! which thread finished first.
 
 mod common;
 

@@ -431,14 +431,17 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
     // A Kustomization waits for its inputs while other renders may still reveal them.
     let mut renders = 0usize;
     let mut waited_at: HashMap<usize, usize> = HashMap::new();
+    let mut prefetched = Prefetched::default();
     while let Some(index) = queue.pop_front() {
+        prefetched.fill(&cluster, renderer, index, &queue);
         match cluster.prepare(renderer.repo(), index) {
             Prepared::Render {
                 dir,
                 source_root,
                 vars,
             } => {
-                let found = cluster.render(renderer, index, &dir, &source_root, vars);
+                let built = prefetched.take(index, &dir, &source_root);
+                let found = cluster.render(renderer, index, &dir, &source_root, vars, built);
                 renders += 1;
                 queue.extend(found);
             }
@@ -456,7 +459,8 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
                     vars,
                 } = cluster.prepare_final(renderer.repo(), index)
                 {
-                    let found = cluster.render(renderer, index, &dir, &source_root, vars);
+                    let built = prefetched.take(index, &dir, &source_root);
+                    let found = cluster.render(renderer, index, &dir, &source_root, vars, built);
                     renders += 1;
                     queue.extend(found);
                 }
@@ -545,6 +549,76 @@ fn unapplied_sources(repo: &Repo, cluster: &Cluster) -> Vec<Object> {
 struct VarsInput {
     vars: Vars,
     complete: bool,
+}
+
+/// Builds of queued Kustomizations made ahead of their turn, several at once.
+///
+/// The fixed point itself is sequential: each render may reveal sources, variables and
+/// Kustomizations that decide how the next one is prepared. The builds are not: a build reads
+/// only the repository, its directory, the source root and the Kustomization's own transforms.
+/// So while one cluster is processed in queue order, the next queued Kustomizations of this
+/// repository's own source are built in parallel from their `spec.path`, and a prefetched
+/// build is used only if `prepare` later asks for exactly that directory and source root.
+#[derive(Default)]
+struct Prefetched {
+    /// Kustomization index → (directory, source root, build).
+    builds: HashMap<usize, (String, String, Arc<Rendered>)>,
+    /// Kustomizations already tried, built or not: none is built twice.
+    tried: std::collections::HashSet<usize>,
+}
+
+/// Builds made at once: enough to keep every core busy, few enough that a cluster stopped by
+/// `MAX_CLUSTER_OBJECTS` wastes little.
+const PREFETCH_BATCH: usize = 8;
+
+impl Prefetched {
+    /// Before `index` is processed: if it has no build yet, builds it and the next queued
+    /// Kustomizations whose directory is known, in parallel.
+    fn fill(
+        &mut self,
+        cluster: &Cluster,
+        renderer: &Renderer<'_>,
+        index: usize,
+        queue: &VecDeque<usize>,
+    ) {
+        if self.tried.contains(&index)
+            || cluster.applied_objects > MAX_CLUSTER_OBJECTS
+            || rayon::current_num_threads() < 2
+        {
+            return;
+        }
+        let batch: Vec<(usize, String)> = std::iter::once(index)
+            .chain(queue.iter().copied())
+            .filter(|i| self.tried.insert(*i))
+            .filter_map(|i| Some((i, cluster.predicted_dir(renderer.repo(), i)?)))
+            .take(PREFETCH_BATCH)
+            .collect();
+        if batch.len() < 2 {
+            return; // one build gains nothing from running elsewhere
+        }
+        use rayon::prelude::*;
+        let source_root = &cluster.source_root;
+        let built: Vec<(usize, String, Arc<Rendered>)> = batch
+            .into_par_iter()
+            .map(|(i, dir)| {
+                let rendered = renderer.flux_build(
+                    &dir,
+                    source_root,
+                    &cluster.kustomizations[i].spec.transforms,
+                );
+                (i, dir, rendered)
+            })
+            .collect();
+        for (i, dir, rendered) in built {
+            self.builds.insert(i, (dir, source_root.clone(), rendered));
+        }
+    }
+
+    /// The prefetched build of `index`, if it was made for this directory and source root.
+    fn take(&mut self, index: usize, dir: &str, source_root: &str) -> Option<Arc<Rendered>> {
+        let (built_dir, built_root, rendered) = self.builds.remove(&index)?;
+        (built_dir == dir && built_root == source_root).then_some(rendered)
+    }
 }
 
 enum Prepared {
@@ -641,6 +715,23 @@ impl Cluster {
             .and_then(|s| s.object.as_ref())
             .and_then(|o| o.body.str_at(&["spec", "url"]));
         url.is_some() && url == self.own_url.as_deref()
+    }
+
+    /// The directory `prepare` will most likely render for a Kustomization: its `spec.path`
+    /// in this repository's own source, when that is an existing directory. `None` for
+    /// everything else (other sources, mapped sources, bad paths), which is built in turn.
+    fn predicted_dir(&self, repo: &Repo, index: usize) -> Option<String> {
+        let ks = &self.kustomizations[index];
+        if ks.is_virtual || ks.object.is_none() {
+            return None;
+        }
+        let src = ks.spec.source_ref.as_ref()?;
+        if !self.is_own(src) {
+            return None;
+        }
+        let path = ks.spec.path.as_ref()?;
+        let dir = source::resolve(&self.source_root, &path.value)?;
+        (repo.entry(&dir) == Entry::Dir).then_some(dir)
     }
 
     fn prepare(&mut self, repo: &Repo, index: usize) -> Prepared {
@@ -837,13 +928,15 @@ impl Cluster {
         dir: &str,
         source_root: &str,
         vars: VarsInput,
+        built: Option<Arc<Rendered>>,
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
         if self.applied_objects > MAX_CLUSTER_OBJECTS {
             // Past the limit (and said so): nothing more is built.
             return Vec::new();
         }
-        let rendered = renderer.flux_build(dir, source_root, &ks.spec.transforms);
+        let rendered =
+            built.unwrap_or_else(|| renderer.flux_build(dir, source_root, &ks.spec.transforms));
         if self.applied_objects.saturating_add(rendered.objects.len()) > MAX_CLUSTER_OBJECTS {
             let first_time = self.applied_objects <= MAX_CLUSTER_OBJECTS;
             self.applied_objects = MAX_CLUSTER_OBJECTS + 1;
