@@ -407,7 +407,12 @@ pub fn load_with(root: &Path, targets: &[PathBuf], config: &Config) -> Result<Fl
     let renderer = kustomize::Renderer::new(&repo, &catalog);
     let mut timings = Timings::default();
     let started = std::time::Instant::now();
-    let discovery = fleet::discover::discover(&repo, &relative);
+    // The embedded catalogues are parsed beside discovery, whose walk leaves the other cores
+    // idle; otherwise the first check that reads them would wait for them.
+    let (discovery, ()) = rayon::join(
+        || fleet::discover::discover(&repo, &relative),
+        catalog::warm_up,
+    );
     timings.discover = started.elapsed();
     let started = std::time::Instant::now();
     let bootstrap = fleet::bootstrap::find(&repo);

@@ -9,6 +9,15 @@ use builtin::{BUILTIN_KINDS, BuiltinKind};
 
 use crate::kustomize::Scope;
 
+/// Parses the embedded catalogues (Flux's fields, CRD providers) now, so that the first
+/// check or cluster that needs them does not wait for it. Each is parsed once per process
+/// whoever asks first.
+pub fn warm_up() {
+    flux_fields::schema();
+    providers::charts();
+    providers::platform_groups();
+}
+
 /// Built-in kinds sorted by (group, kind), for lookups without allocation.
 pub struct Catalog {
     builtin: Vec<BuiltinKind>,

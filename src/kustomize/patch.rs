@@ -1,6 +1,9 @@
 //! Patches: strategic-merge (modelled as a JSON merge, which is what kustomize does for kinds it
 //! has no schema for, Flux kinds included) and JSON 6902, with kustomize's target selectors.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use regex_lite::Regex;
 
 use super::file::PathRef;
@@ -186,14 +189,38 @@ fn parse_set(text: &str) -> Vec<&str> {
 
 /// Parses inline patch text and points every span at the text in its file.
 fn parse_inline(text: &str, at: Span) -> Option<Node> {
-    let (docs, errors) = yaml::parse(FileId::DETACHED, text);
-    if !errors.is_empty() {
-        return None;
-    }
-    let shared = docs.into_iter().find_map(|d| d.root)?;
-    let mut root = Node::clone(&shared);
+    let mut root = Node::clone(&*parsed_inline(text)?);
     repoint(&mut root, at);
     Some(root)
+}
+
+/// Inline patch texts parsed so far. A parent Kustomization's patch that gives every child
+/// the same `spec.patches` (a common way to set HelmRelease defaults) would otherwise parse
+/// one text once per child. Bounded: past the limit the memo starts over.
+static INLINE_PATCHES: Mutex<Option<InlineMemo>> = Mutex::new(None);
+/// Patch text → its first document (`None`: it does not parse).
+type InlineMemo = HashMap<Box<str>, Option<Arc<Node>>>;
+const INLINE_PATCHES_KEPT: usize = 1024;
+
+/// The first document of an inline patch, or `None` when it does not parse.
+fn parsed_inline(text: &str) -> Option<Arc<Node>> {
+    let lock = || INLINE_PATCHES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(parsed) = lock().as_ref().and_then(|memo| memo.get(text).cloned()) {
+        return parsed;
+    }
+    let (docs, errors) = yaml::parse(FileId::DETACHED, text);
+    let parsed = if errors.is_empty() {
+        docs.into_iter().find_map(|d| d.root)
+    } else {
+        None
+    };
+    let mut memo = lock();
+    let memo = memo.get_or_insert_with(HashMap::new);
+    if memo.len() >= INLINE_PATCHES_KEPT {
+        memo.clear();
+    }
+    memo.insert(text.into(), parsed.clone());
+    parsed
 }
 
 fn repoint(node: &mut Node, at: Span) {
@@ -495,6 +522,39 @@ fn apply_json6902(body: &mut Node, op: &Node) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_inline_patch_text_is_parsed_once_and_pointed_at_each_use() {
+        let text = "kind: HelmRelease\nmetadata:\n  name: _\nspec:\n  interval: 5m\n";
+        let first = parsed_inline(text).expect("parses");
+        let again = parsed_inline(text).expect("parses");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second use reuses the first parse"
+        );
+        let at = |start| Span {
+            file: FileId(7),
+            start,
+            end: start + 5,
+        };
+        let one = parse_inline(text, at(10)).expect("parses");
+        let two = parse_inline(text, at(90)).expect("parses");
+        assert!(one.same_content(&two));
+        assert_eq!(one.str_at(&["spec", "interval"]), Some("5m"));
+        assert_eq!(
+            one.path(&["spec", "interval"]).map(|n| n.span),
+            Some(at(10))
+        );
+        assert_eq!(
+            two.path(&["spec", "interval"]).map(|n| n.span),
+            Some(at(90))
+        );
+        assert!(parse_inline("a: [", at(0)).is_none());
+        assert!(
+            parse_inline("a: [", at(0)).is_none(),
+            "a broken text stays broken"
+        );
+    }
 
     #[test]
     fn braces_are_literal_unless_they_repeat() {
