@@ -18,32 +18,38 @@ pub fn warm_up() {
     providers::platform_groups();
 }
 
-/// Built-in kinds sorted by (group, kind), for lookups without allocation.
+/// Built-in kinds, looked up by (group, kind). Every rendered object asks for its scope, so
+/// the lookup is one hash of two short strings, not a binary search of string comparisons.
 pub struct Catalog {
     builtin: Vec<BuiltinKind>,
+    by_kind: foldhash::HashMap<(&'static str, &'static str), usize>,
+    groups: foldhash::HashSet<&'static str>,
 }
 
 impl Catalog {
     pub fn new() -> Catalog {
-        let mut builtin = BUILTIN_KINDS.to_vec();
-        builtin.sort_by(|a, b| (a.group, a.kind).cmp(&(b.group, b.kind)));
-        Catalog { builtin }
+        let builtin = BUILTIN_KINDS.to_vec();
+        let mut by_kind = foldhash::HashMap::default();
+        for (i, k) in builtin.iter().enumerate() {
+            // Kinds served at several versions: the first listed is the one kept.
+            by_kind.entry((k.group, k.kind)).or_insert(i);
+        }
+        let groups = builtin.iter().map(|k| k.group).collect();
+        Catalog {
+            builtin,
+            by_kind,
+            groups,
+        }
     }
 
     /// Whether an API group has built-in kinds (the core group included).
     pub fn is_builtin_group(&self, group: &str) -> bool {
-        let i = self.builtin.partition_point(|k| k.group < group);
-        self.builtin.get(i).is_some_and(|k| k.group == group)
+        self.groups.contains(group)
     }
 
     /// A built-in kind (any served version).
     pub fn builtin(&self, group: &str, kind: &str) -> Option<&BuiltinKind> {
-        let i = self
-            .builtin
-            .partition_point(|k| (k.group, k.kind) < (group, kind));
-        self.builtin
-            .get(i)
-            .filter(|k| k.group == group && k.kind == kind)
+        self.by_kind.get(&(group, kind)).map(|&i| &self.builtin[i])
     }
 }
 

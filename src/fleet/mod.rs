@@ -569,7 +569,7 @@ struct Prefetched {
 
 /// Builds made at once: enough to keep every core busy, few enough that a cluster stopped by
 /// `MAX_CLUSTER_OBJECTS` wastes little.
-const PREFETCH_BATCH: usize = 8;
+const PREFETCH_BATCH: usize = 32;
 
 impl Prefetched {
     /// Before `index` is processed: if it has no build yet, builds it and the next queued

@@ -146,16 +146,18 @@ type Id<'o> = [&'o str; 4];
 /// list: no allocation per object (a cluster may apply a million).
 #[derive(Default)]
 struct Ids {
-    first: HashMap<u64, usize>,
+    first: foldhash::HashMap<u64, usize>,
     /// Objects whose identity hash another, different identity already had.
     collided: Vec<usize>,
 }
 
+/// A hash of an identity. Collisions are told apart by `Ids::collided`, so a fast hash does:
+/// it is computed for every rendered object.
 fn id_hash(id: &Id) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    id.hash(&mut hasher);
-    hasher.finish()
+    use std::hash::BuildHasher;
+    static STATE: std::sync::LazyLock<foldhash::fast::RandomState> =
+        std::sync::LazyLock::new(foldhash::fast::RandomState::default);
+    STATE.hash_one(id)
 }
 
 /// Renders directories, memoised.

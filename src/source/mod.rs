@@ -8,7 +8,9 @@ pub mod processing;
 pub mod yaml;
 mod yaml_fast;
 
-use std::collections::HashMap;
+/// The repository's maps are hit for every file and path lookup: a fast hash (foldhash, with
+/// a per-process seed) instead of SipHash.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -190,11 +192,11 @@ impl Repo {
     pub fn open(root: &Path) -> std::io::Result<Repo> {
         Ok(Repo {
             root: fs::canonicalize(root)?,
-            files: RwLock::new(HashMap::new()),
+            files: RwLock::new(HashMap::default()),
             next_id: AtomicU32::new(0),
-            loaded: Mutex::new(HashMap::new()),
-            entries: Mutex::new(HashMap::new()),
-            listings: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(HashMap::default()),
+            entries: Mutex::new(HashMap::default()),
+            listings: Mutex::new(HashMap::default()),
         })
     }
 
