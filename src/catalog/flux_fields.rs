@@ -40,9 +40,43 @@ struct Obj {
 
 #[derive(Debug)]
 struct Pattern {
-    regex: Regex,
+    regex: Memoised,
     text: String,
     example: String,
+}
+
+/// A regular expression with its answers remembered. A fleet writes the same few values
+/// (`interval: 1h`, `timeout: 5m`) thousands of times, and `regex-lite` matches slowly.
+#[derive(Debug)]
+struct Memoised {
+    regex: Regex,
+    answers: std::sync::Mutex<foldhash::HashMap<Box<str>, bool>>,
+}
+
+/// Answers kept per expression; past this the memo starts over.
+const MEMOISED_ANSWERS: usize = 4096;
+
+impl Memoised {
+    fn new(pattern: &str) -> Result<Memoised, regex_lite::Error> {
+        Ok(Memoised {
+            regex: Regex::new(pattern)?,
+            answers: std::sync::Mutex::new(foldhash::HashMap::default()),
+        })
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        let lock = || self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&known) = lock().get(text) {
+            return known;
+        }
+        let answer = self.regex.is_match(text);
+        let mut answers = lock();
+        if answers.len() >= MEMOISED_ANSWERS {
+            answers.clear();
+        }
+        answers.insert(text.into(), answer);
+        answer
+    }
 }
 
 /// The kinds the schema knows, by `apiVersion` and `kind`.
@@ -126,7 +160,7 @@ impl FluxSchema {
             patterns.insert(
                 name,
                 Pattern {
-                    regex: Regex::new(regex).map_err(|e| e.to_string())?,
+                    regex: Memoised::new(regex).map_err(|e| e.to_string())?,
                     text: regex.to_string(),
                     example: v.str_at(&["example"]).unwrap_or_default().to_string(),
                 },
@@ -310,13 +344,13 @@ fn scalar_kind(text: &str, plain: bool) -> &'static str {
     if !plain {
         return "string";
     }
-    static INT: OnceLock<Regex> = OnceLock::new();
-    static FLOAT: OnceLock<Regex> = OnceLock::new();
+    static INT: OnceLock<Memoised> = OnceLock::new();
+    static FLOAT: OnceLock<Memoised> = OnceLock::new();
     let int = INT.get_or_init(|| {
-        Regex::new(r"^([-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$").expect("a valid regex")
+        Memoised::new(r"^([-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$").expect("a valid regex")
     });
     let float = FLOAT.get_or_init(|| {
-        Regex::new(r"^([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
+        Memoised::new(r"^([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
             .expect("a valid regex")
     });
     match text {
@@ -565,6 +599,28 @@ pub fn same_word<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_memoised_regex_answers_as_the_regex_does_past_its_limit() {
+        let pattern = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$";
+        let memo = Memoised::new(pattern).expect("valid");
+        let plain = Regex::new(pattern).expect("valid");
+        let values: Vec<String> = (0..MEMOISED_ANSWERS + 50)
+            .map(|i| {
+                if i % 3 == 0 {
+                    format!("{i}m")
+                } else {
+                    format!("{i}x")
+                }
+            })
+            .collect();
+        for round in 0..2 {
+            for v in &values {
+                assert_eq!(memo.is_match(v), plain.is_match(v), "{v} (round {round})");
+            }
+        }
+        assert!(memo.answers.lock().unwrap().len() <= MEMOISED_ANSWERS);
+    }
 
     fn violations(text: &str) -> Vec<(String, String)> {
         let (docs, errors) = yaml::parse(FileId(0), text);
