@@ -1,6 +1,7 @@
-//! A light YAML tree with byte spans, built from `saphyr-parser` events.
+//! A light YAML tree with byte spans, built from `saphyr-parser` events: those of the fast
+//! scanner (`yaml_fast`) where it reads the file, saphyr's own otherwise.
 //!
-//! This is the only file that knows the YAML crate. saphyr reports character indices; every
+//! Only this file and `yaml_fast` know the YAML crate. saphyr reports character indices; every
 //! span stored here is a byte offset into the file text, so labels land on the right line.
 //! Aliases are expanded with a node budget and nesting is bounded, so a hostile file becomes
 //! an error, never a hang or a stack overflow.

@@ -322,7 +322,7 @@ impl<'a> Scanner<'a> {
             self.seq_item(line, p)
         } else {
             // Only mappings: a scalar alone on its line may run over several lines.
-            self.key_ahead(line, p)?;
+            self.key_end(line, p)?;
             self.out
                 .push((Event::MappingStart(id, None), anchor_at.unwrap_or(p), p));
             self.stack.push(Open {
@@ -331,11 +331,6 @@ impl<'a> Scanner<'a> {
             });
             self.map_entry(line, p)
         }
-    }
-
-    /// Checks that a key starts at `p` before a mapping is opened there.
-    fn key_ahead(&self, line: Line, p: usize) -> Option<()> {
-        self.key_end(line, p).map(|_| ())
     }
 
     /// `- item` at `p`.
@@ -396,7 +391,7 @@ impl<'a> Scanner<'a> {
     /// `key: value` at `p`, in the mapping on top of the stack.
     fn map_entry(&mut self, line: Line, p: usize) -> Option<usize> {
         let (key_end, colon) = self.key_end(line, p)?;
-        let key = self.scalar(p, key_end)?;
+        let key = self.scalar(p, key_end);
         self.out.push((key, p, key_end));
         let mut v = colon + 1;
         while v < line.end && self.bytes[v] == b' ' {
@@ -485,7 +480,7 @@ impl<'a> Scanner<'a> {
                     return None;
                 }
                 // As after a bracket, the marker runs to the end of the line.
-                let scalar = with_anchor(self.scalar(v, close)?, id);
+                let scalar = with_anchor(self.scalar(v, close), id);
                 self.out.push((scalar, anchor_at, line.end));
             }
             _ => {
@@ -524,9 +519,9 @@ impl<'a> Scanner<'a> {
     }
 
     /// A plain or quoted scalar spanning `start..end` (quotes included).
-    fn scalar(&self, start: usize, end: usize) -> Option<Event<'a>> {
+    fn scalar(&self, start: usize, end: usize) -> Event<'a> {
         let raw = &self.text[start..end];
-        let event = match self.bytes[start] {
+        match self.bytes[start] {
             b'"' => {
                 let inner = &raw[1..raw.len() - 1];
                 Event::Scalar(Cow::Borrowed(inner), ScalarStyle::DoubleQuoted, 0, None)
@@ -541,8 +536,7 @@ impl<'a> Scanner<'a> {
                 Event::Scalar(text, ScalarStyle::SingleQuoted, 0, None)
             }
             _ => Event::Scalar(Cow::Borrowed(raw), ScalarStyle::Plain, 0, None),
-        };
-        Some(event)
+        }
     }
 
     /// A literal block scalar (`|` or `|-`) whose header is at `v`. Reads the lines after the
