@@ -2,8 +2,6 @@
 //! kustomize fails with `may not add resource with an already registered id`, or, across
 //! Kustomizations, the two copies overwrite each other on every reconcile.
 
-use std::collections::HashMap;
-
 use super::{Check, Context};
 use crate::finding::{Finding, Severity};
 use crate::fleet::flux;
@@ -78,7 +76,8 @@ fn run(cx: &Context) -> Vec<Finding> {
         }
         // Flux Kustomizations and HelmReleases are compared while the cluster is built.
         // Objects sent to another cluster through `kubeConfig` live in that cluster's names.
-        let mut first_seen: HashMap<ObjectKey, &Object> = HashMap::new();
+        // Looked up once per applied object of the cluster: a fast hash.
+        let mut first_seen: foldhash::HashMap<ObjectKey, &Object> = foldhash::HashMap::default();
         for (applier, obj) in cluster.applied() {
             if flux::is_kustomization(obj) || flux::is_helm_release(obj) {
                 continue;

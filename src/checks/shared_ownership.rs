@@ -4,7 +4,7 @@
 //! deletes the object the other still wants. (Two *different* definitions of one object are
 //! duplicate-object's findings; this rule is about one definition with two owners.)
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Check, Context};
 use crate::finding::{Finding, Severity};
@@ -134,7 +134,9 @@ fn shared_objects(
     findings: &mut Vec<Finding>,
 ) {
     // Only looked up, never iterated: a hash map keeps this linear in the objects applied.
-    let mut first_seen: HashMap<ObjectKey, (usize, &Object)> = HashMap::new();
+    // Looked up once per applied object of the fleet: a fast hash.
+    let mut first_seen: foldhash::HashMap<ObjectKey, (usize, &Object)> =
+        foldhash::HashMap::default();
     // (first applier, second applier) → objects (first copy, second copy)
     let mut shared: BTreeMap<(usize, usize), Vec<(&Object, &Object)>> = BTreeMap::new();
     for (applier, obj) in cluster.applied() {
