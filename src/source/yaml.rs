@@ -291,6 +291,9 @@ impl SchemaCuts {
 
     /// The offset in the original text of an offset in the text that was parsed.
     fn original(&self, offset: u32) -> u32 {
+        if self.points.is_empty() {
+            return offset; // nothing was cut: the usual file
+        }
         let i = self.points.partition_point(|&(at, _)| at <= offset);
         if i == 0 {
             offset
@@ -372,7 +375,7 @@ fn parse_with(file: FileId, original: &str, fast: bool) -> (Vec<Document>, Vec<Y
     if let Some(events) = fast.then(|| super::yaml_fast::events(text)).flatten() {
         let len = text.len();
         let located = events.into_iter().map(Ok);
-        return build(file, original, &schemas, located, &|at| at.min(len) as u32);
+        return build(file, original, &schemas, located, |at| at.min(len) as u32);
     }
     let offsets = CharToByte::new(text);
     let located = Parser::new_from_str(text).map(|event| {
@@ -380,7 +383,7 @@ fn parse_with(file: FileId, original: &str, fast: bool) -> (Vec<Document>, Vec<Y
             .map(|(event, marker)| (event, marker.start.index(), marker.end.index()))
             .map_err(|err| (err.marker().index(), err.info().to_string()))
     });
-    build(file, original, &schemas, located, &|at| offsets.byte(at))
+    build(file, original, &schemas, located, |at| offsets.byte(at))
 }
 
 /// An event with the start and end of its marker in the parsed text, or a parse error there.
@@ -393,7 +396,7 @@ fn build<'a>(
     original: &str,
     schemas: &SchemaCuts,
     events: impl Iterator<Item = Located<'a>>,
-    byte: &dyn Fn(usize) -> u32,
+    byte: impl Fn(usize) -> u32,
 ) -> (Vec<Document>, Vec<YamlError>) {
     let span = |start: usize, end: usize| Span {
         file,
