@@ -569,8 +569,9 @@ impl<'a> Scanner<'a> {
             let l = self.line_at(at);
             let next = if l.end < len { l.end + 1 } else { len };
             if l.content == l.end {
-                // A blank line: only as long as the indentation, or shorter.
-                if l.end - l.start > indent {
+                // A blank line: only as long as the indentation, or shorter, and not spaces
+                // ending the file (saphyr counts one more line break there).
+                if l.end - l.start > indent || (l.end == len && l.end > l.start) {
                     return None;
                 }
                 pending_breaks += 1;
@@ -839,6 +840,7 @@ mod tests {
             "a: []\nb: {}\nc: [] # empty\n",
             "a: |\n  line one\n\n  line three\n    deeper\nb: |-\n  stripped\n\n\nc: x\n",
             "a: |\n  at end",
+            "a-: |\n  a\n  ",
             "a: |\n  x\n# comment\nb: 1\n",
             "a:\n  b: |\n    x\n  # c\n  e: f\n",
             "- |\n  item\n- x\n",
