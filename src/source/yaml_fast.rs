@@ -2,12 +2,13 @@
 //! markers `saphyr-parser` would, several times faster.
 //!
 //! Parsing is most of a run: nearly every byte of a fleet is YAML, and almost all of it is the
-//! same simple dialect (block mappings and sequences, one-line scalars, literal blocks). This
-//! scanner reads that dialect and nothing else: on anything outside it (flow collections,
-//! anchors, tags, folded or multi-line scalars, escapes, tabs, errors of any kind) it returns
-//! `None` and the caller parses the file with saphyr. It never decides what a file means on
-//! its own, so it can be wrong only by declining, and a differential test holds its events and
-//! markers equal to saphyr's on every YAML file of the test data and the corpus.
+//! same simple dialect (block mappings and sequences, one-line scalars, literal blocks, anchors
+//! and aliases, flow collections on one line). This scanner reads that dialect and nothing
+//! else: on anything outside it (flow collections over several lines, tags, folded or
+//! multi-line scalars, escapes, tabs, errors of any kind) it returns `None` and the caller
+//! parses the file with saphyr. Differential tests hold its events and markers equal to
+//! saphyr's on every YAML file of the test data and the corpus, and on generated and randomly
+//! mutated YAML.
 //!
 //! Positions are byte offsets (saphyr's are character indices; the two agree on ASCII and the
 //! caller maps saphyr's).
@@ -461,18 +462,14 @@ impl<'a> Scanner<'a> {
         match b[v] {
             b'|' => return self.literal(line, v, holder),
             b'[' | b'{' => {
-                let close = if b[v] == b'[' { b']' } else { b'}' };
-                if b.get(v + 1) != Some(&close) || !only_comment(b, v + 2, line.end) {
+                let after = self.flow(v, line.end, 1)?;
+                if !only_comment(b, after, line.end) {
                     return None;
                 }
-                let (start, end) = if b[v] == b'[' {
-                    (Event::SequenceStart(0, None), Event::SequenceEnd)
-                } else {
-                    (Event::MappingStart(0, None), Event::MappingEnd)
-                };
-                // saphyr's end marker runs over the spaces and comment after the bracket.
-                self.out.push((start, v, v + 1));
-                self.out.push((end, v + 1, line.end));
+                // saphyr's end marker runs over the spaces and comment after the last bracket.
+                if let Some(last) = self.out.last_mut() {
+                    last.2 = line.end;
+                }
             }
             q @ (b'"' | b'\'') => {
                 let close = quoted_end(b, v, line.end, q)?;
@@ -516,6 +513,141 @@ impl<'a> Scanner<'a> {
         }
         self.scalar_indent = Some(holder);
         Some(next_line(b, line))
+    }
+
+    /// A flow collection on one line, `[a, "b", {c: d}]`, opening at `p`; returns the position
+    /// after its closing bracket. Flow collections over several lines, empty entries, trailing
+    /// commas, anchors, tags and spaces after a quoted scalar or a bracket are declined.
+    fn flow(&mut self, p: usize, end: usize, depth: usize) -> Option<usize> {
+        if self.stack.len() + depth >= super::yaml::MAX_DEPTH {
+            return None;
+        }
+        let b = self.bytes;
+        let is_seq = b[p] == b'[';
+        let (start, close_event, close) = if is_seq {
+            (Event::SequenceStart(0, None), Event::SequenceEnd, b']')
+        } else {
+            (Event::MappingStart(0, None), Event::MappingEnd, b'}')
+        };
+        self.out.push((start, p, p + 1));
+        let mut at = skip_spaces(b, p + 1, end);
+        if at < end && b[at] == close {
+            self.out.push((close_event, at, at + 1));
+            return Some(at + 1);
+        }
+        loop {
+            if !is_seq {
+                at = self.flow_key(at, end)?;
+            }
+            at = self.flow_node(at, end, depth)?;
+            match b.get(at) {
+                Some(b',') if at < end => {
+                    at = skip_spaces(b, at + 1, end);
+                    if at >= end || b[at] == close {
+                        return None; // a trailing comma
+                    }
+                }
+                Some(&c) if c == close && at < end => {
+                    self.out.push((close_event, at, at + 1));
+                    return Some(at + 1);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A node inside a flow collection at `at`; returns where the text after it continues
+    /// (after the spaces that follow a plain scalar).
+    fn flow_node(&mut self, at: usize, end: usize, depth: usize) -> Option<usize> {
+        let b = self.bytes;
+        if at >= end {
+            return None;
+        }
+        let after = match b[at] {
+            b'[' | b'{' => self.flow(at, end, depth + 1)?,
+            q @ (b'"' | b'\'') => {
+                let close = quoted_end(b, at, end, q)?;
+                let scalar = self.scalar(at, close);
+                self.out.push((scalar, at, close));
+                close
+            }
+            _ => {
+                let (scalar_end, stop) = self.flow_plain(at, end)?;
+                if b.get(stop) == Some(&b':') {
+                    return None; // `[a: b]`, `{a: b: c}`
+                }
+                return Some(stop).filter(|_| scalar_end > at);
+            }
+        };
+        // Spaces after a quoted scalar or a bracket may join its marker: not modelled.
+        (b.get(after) != Some(&b' ')).then_some(after)
+    }
+
+    /// A plain scalar inside a flow collection: pushed, with (its end, where it stopped).
+    fn flow_plain(&mut self, at: usize, end: usize) -> Option<(usize, usize)> {
+        let b = self.bytes;
+        if !plain_start(b, at)
+            || (matches!(b[at], b'-' | b'?' | b':') && is_flow_indicator(b.get(at + 1)))
+        {
+            return None;
+        }
+        let mut i = at;
+        while i < end {
+            match b[i] {
+                b',' | b'[' | b']' | b'{' | b'}' => break,
+                b':' if b.get(i + 1) == Some(&b' ') || is_flow_indicator(b.get(i + 1)) => break,
+                b'#' if b[i - 1] == b' ' => return None, // a comment inside an open collection
+                // saphyr reads a word starting with an indicator as a new scalar here.
+                b'-' | b'?' | b':' if b[i - 1] == b' ' => return None,
+                _ => i += 1,
+            }
+        }
+        if i >= end {
+            return None;
+        }
+        let mut scalar_end = i;
+        while scalar_end > at && b[scalar_end - 1] == b' ' {
+            scalar_end -= 1;
+        }
+        if scalar_end == at {
+            return None;
+        }
+        self.out.push((
+            Event::Scalar(
+                Cow::Borrowed(&self.text[at..scalar_end]),
+                ScalarStyle::Plain,
+                0,
+                None,
+            ),
+            at,
+            scalar_end,
+        ));
+        Some((scalar_end, i))
+    }
+
+    /// A key and its `: ` inside a flow mapping at `at`; returns where its value starts.
+    fn flow_key(&mut self, at: usize, end: usize) -> Option<usize> {
+        let b = self.bytes;
+        if at >= end {
+            return None;
+        }
+        let colon = match b[at] {
+            q @ (b'"' | b'\'') => {
+                let close = quoted_end(b, at, end, q)?;
+                let scalar = self.scalar(at, close);
+                self.out.push((scalar, at, close));
+                close
+            }
+            _ => {
+                let (scalar_end, stop) = self.flow_plain(at, end)?;
+                if stop != scalar_end {
+                    return None; // `{a : b}`
+                }
+                stop
+            }
+        };
+        (b.get(colon) == Some(&b':') && b.get(colon + 1) == Some(&b' '))
+            .then(|| skip_spaces(b, colon + 1, end))
     }
 
     /// A plain or quoted scalar spanning `start..end` (quotes included).
@@ -682,6 +814,10 @@ fn quoted_end(bytes: &[u8], p: usize, end: usize, quote: u8) -> Option<usize> {
     None
 }
 
+fn is_flow_indicator(b: Option<&u8>) -> bool {
+    matches!(b, Some(b',' | b'[' | b']' | b'{' | b'}'))
+}
+
 /// A plain scalar may start at `p`: not an indicator, not a `-`, `?` or `:` followed by a space.
 fn plain_start(bytes: &[u8], p: usize) -> bool {
     match bytes[p] {
@@ -795,8 +931,13 @@ mod tests {
             "a: &x\nb: 1\n",
             "- &a key: v\n",
             "a: &x |\n  text\n",
-            "a: [1, 2]\n",
-            "a: {b: 1}\n",
+            "a: [1, 2\n  , 3]\n",
+            "a: [1, 2,]\n",
+            "a: {b}\n",
+            "a: {b: }\n",
+            "a: [&x 1]\n",
+            "a: [\"q\" , 1]\n",
+            "- [0a -, '']\n",
             "a: >\n  folded\n",
             "a: |+\n  kept\n",
             "a: |2\n  text\n",
@@ -838,6 +979,9 @@ mod tests {
             "a:\n  - x\n  -   y\n  - \"q\"\n  - 'it''s'\n",
             "- a\n- b: 1\n  c:\n    d: e # comment\n",
             "a: []\nb: {}\nc: [] # empty\n",
+            "a: [1, 2]\nb: {c: d, e: [1,2], \"f\": g}   # c\nc: [ ]\nd: {k: v}\n",
+            "capabilities: { drop: [\"ALL\"] }\nargs: [--flag=a:b, 'x y', z ]\n- [a, b]\n",
+            "- [a, {b: c}]\n- {k: [1, 2], 'q': \"r\"}\n",
             "a: |\n  line one\n\n  line three\n    deeper\nb: |-\n  stripped\n\n\nc: x\n",
             "a: |\n  at end",
             "a-: |\n  a\n  ",
@@ -877,6 +1021,21 @@ mod tests {
             Seq(Vec<Gen>),
             EmptySeq,
             EmptyMap,
+            /// `[a, "b", c]`, items already written as YAML.
+            FlowSeq(Vec<String>),
+            /// `{a: b, c: [d]}`, values already written as YAML.
+            FlowMap(Vec<(String, String)>),
+        }
+
+        /// A scalar or small collection written in flow style.
+        fn flow_item() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[a-z0-9][a-z0-9./=-]{0,6}",
+                "[a-z ]{0,5}".prop_map(|s| format!("\"{s}\"")),
+                "[a-z ]{0,5}".prop_map(|s| format!("'{s}'")),
+                prop::collection::vec("[a-z0-9]{1,4}", 0..3)
+                    .prop_map(|v| format!("[{}]", v.join(", "))),
+            ]
         }
 
         fn leaf() -> impl Strategy<Value = Gen> {
@@ -895,6 +1054,9 @@ mod tests {
                     }),
                 Just(Gen::EmptySeq),
                 Just(Gen::EmptyMap),
+                prop::collection::vec(flow_item(), 1..4).prop_map(Gen::FlowSeq),
+                prop::collection::vec(("[a-z][a-z0-9]{0,4}", flow_item()), 1..4)
+                    .prop_map(Gen::FlowMap),
             ]
         }
 
@@ -922,6 +1084,12 @@ mod tests {
                 Gen::Double(s) => out.push_str(&format!("\"{s}\"{tail}\n")),
                 Gen::EmptySeq => out.push_str(&format!("[]{tail}\n")),
                 Gen::EmptyMap => out.push_str(&format!("{{}}{tail}\n")),
+                Gen::FlowSeq(items) => out.push_str(&format!("[{}]{tail}\n", items.join(", "))),
+                Gen::FlowMap(entries) => {
+                    let entries: Vec<String> =
+                        entries.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                    out.push_str(&format!("{{{}}}{tail}\n", entries.join(", ")));
+                }
                 Gen::Literal(lines, strip) => {
                     out.push_str(if *strip { "|-\n" } else { "|\n" });
                     for line in lines {
