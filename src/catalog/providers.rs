@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use crate::source::yaml::Document;
 use crate::source::{FileId, Node, yaml};
 
 const CATALOGUE: &str = include_str!("../../schemas/crd-providers.yaml");
@@ -80,7 +81,17 @@ impl ChartEntry {
 /// The catalogue, parsed once.
 pub fn charts() -> &'static [ChartEntry] {
     static CHARTS: OnceLock<Vec<ChartEntry>> = OnceLock::new();
-    CHARTS.get_or_init(|| parse(CATALOGUE))
+    CHARTS.get_or_init(|| chart_entries(catalogue()))
+}
+
+/// The catalogue's documents, parsed once for the charts and the platform groups.
+fn catalogue() -> &'static [Document] {
+    static DOCS: OnceLock<Vec<Document>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let (docs, errors) = yaml::parse(FileId::DETACHED, CATALOGUE);
+        assert!(errors.is_empty(), "schemas/crd-providers.yaml: {errors:?}");
+        docs
+    })
 }
 
 /// The entry for a chart name (or an OCI URL / `repo/chart` reference ending in one).
@@ -95,8 +106,8 @@ pub fn lookup(chart: &str) -> Option<&'static ChartEntry> {
 pub fn platform_groups() -> &'static [String] {
     static GROUPS: OnceLock<Vec<String>> = OnceLock::new();
     GROUPS.get_or_init(|| {
-        let (docs, _) = yaml::parse(FileId::DETACHED, CATALOGUE);
-        docs.iter()
+        catalogue()
+            .iter()
             .filter_map(|d| d.root.as_ref())
             .filter_map(|root| root.get("platform").and_then(Node::as_seq))
             .flatten()
@@ -134,9 +145,7 @@ pub fn chart_name(reference: &str) -> &str {
     last.split(':').next().unwrap_or(last)
 }
 
-fn parse(text: &str) -> Vec<ChartEntry> {
-    let (docs, errors) = yaml::parse(FileId::DETACHED, text);
-    assert!(errors.is_empty(), "schemas/crd-providers.yaml: {errors:?}");
+fn chart_entries(docs: &[Document]) -> Vec<ChartEntry> {
     let list = |node: &Node, key: &str| -> Vec<String> {
         node.get(key)
             .and_then(Node::as_seq)
