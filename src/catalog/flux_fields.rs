@@ -5,6 +5,7 @@
 //! words the findings.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use regex_lite::Regex;
@@ -251,9 +252,10 @@ impl FluxSchema {
                 Ty::Object(o) => o.fields.iter().find(|(n, _)| n == "spec").map(|(_, t)| t),
                 _ => None,
             },
+            path: String::new(),
             out: Vec::new(),
         };
-        cx.check(t, root, "", anchor, anchor);
+        cx.check(t, root, anchor, anchor);
         cx.out
     }
 
@@ -391,21 +393,35 @@ struct Validation<'a> {
     schema: &'a FluxSchema,
     /// The kind's `spec` type, to say where a misplaced field belongs.
     spec: Option<&'a Ty>,
+    /// The path of the node being checked (`spec.values[0].name`): one buffer, grown and cut
+    /// back as the walk goes, because a path is only copied when a violation is found.
+    path: String,
     out: Vec<Violation>,
 }
 
 impl Validation<'_> {
-    fn push(&mut self, path: &str, span: Span, kind: ViolationKind) {
+    fn push(&mut self, span: Span, kind: ViolationKind) {
         self.out.push(Violation {
-            path: path.to_string(),
+            path: self.path.clone(),
             span,
             kind,
         });
     }
 
+    /// Runs `f` with `.name` (or `name` at the top) added to the path.
+    fn under_field(&mut self, name: &str, f: impl FnOnce(&mut Self)) {
+        let len = self.path.len();
+        if len > 0 {
+            self.path.push('.');
+        }
+        self.path.push_str(name);
+        f(self);
+        self.path.truncate(len);
+    }
+
     /// Checks `node` against `t`. `key` is the span of the key it is under (used for
     /// containers, whose own spans run to the next token).
-    fn check(&mut self, t: &Ty, node: &Node, path: &str, key: Span, anchor: Span) {
+    fn check(&mut self, t: &Ty, node: &Node, key: Span, anchor: Span) {
         let schema = self.schema;
         let t = schema.resolve(t);
         let wrong = |expected: &'static str| ViolationKind::WrongType {
@@ -421,18 +437,18 @@ impl Validation<'_> {
             Ty::Any | Ty::Ref(_) => {}
             Ty::Bool => {
                 if node.as_bool().is_none() {
-                    self.push(path, container_span, wrong("a boolean"));
+                    self.push(container_span, wrong("a boolean"));
                 }
             }
             Ty::Int => {
                 let ok = matches!(&node.value, Value::Scalar { text, plain } if scalar_kind(text, *plain) == "int");
                 if !ok {
-                    self.push(path, container_span, wrong("an integer"));
+                    self.push(container_span, wrong("an integer"));
                 }
             }
             Ty::String { enums, pattern } => {
                 let Value::Scalar { text, plain } = &node.value else {
-                    self.push(path, container_span, wrong("a string"));
+                    self.push(container_span, wrong("a string"));
                     return;
                 };
                 if scalar_kind(text, *plain) != "string" {
@@ -444,7 +460,7 @@ impl Validation<'_> {
                     } else {
                         "a string"
                     };
-                    self.push(path, node.span, wrong(expected));
+                    self.push(node.span, wrong(expected));
                     return;
                 }
                 // A variable Flux has not substituted here: its value is not known.
@@ -453,7 +469,6 @@ impl Validation<'_> {
                 }
                 if !enums.is_empty() && !enums.iter().any(|e| e == text) {
                     self.push(
-                        path,
                         node.span,
                         ViolationKind::NotInEnum {
                             value: text.to_string(),
@@ -465,7 +480,6 @@ impl Validation<'_> {
                     && !p.regex.is_match(text)
                 {
                     self.push(
-                        path,
                         node.span,
                         ViolationKind::Pattern {
                             value: text.to_string(),
@@ -477,7 +491,7 @@ impl Validation<'_> {
             }
             Ty::Array(item) => {
                 let Some(items) = node.as_seq() else {
-                    self.push(path, container_span, wrong("a list"));
+                    self.push(container_span, wrong("a list"));
                     return;
                 };
                 for (i, n) in items.iter().enumerate() {
@@ -488,12 +502,16 @@ impl Validation<'_> {
                     if n.is_null() {
                         continue;
                     }
-                    self.check(item, n, &format!("{path}[{i}]"), first_key, first_key);
+                    let len = self.path.len();
+                    // Writing to a String cannot fail.
+                    let _ = write!(self.path, "[{i}]");
+                    self.check(item, n, first_key, first_key);
+                    self.path.truncate(len);
                 }
             }
             Ty::Map(value) => {
                 let Some(entries) = node.as_map() else {
-                    self.push(path, container_span, wrong("a mapping"));
+                    self.push(container_span, wrong("a mapping"));
                     return;
                 };
                 for (k, v) in entries {
@@ -501,20 +519,20 @@ impl Validation<'_> {
                         continue;
                     }
                     let name = k.as_str().unwrap_or_default();
-                    self.check(value, v, &join(path, name), k.span, k.span);
+                    self.under_field(name, |cx| cx.check(value, v, k.span, k.span));
                 }
             }
             Ty::Object(obj) => {
                 let Some(entries) = node.as_map() else {
-                    self.push(path, container_span, wrong("a mapping"));
+                    self.push(container_span, wrong("a mapping"));
                     return;
                 };
-                self.check_object(obj, entries, path, anchor);
+                self.check_object(obj, entries, anchor);
             }
         }
     }
 
-    fn check_object(&mut self, obj: &Obj, entries: &[(Node, Node)], path: &str, anchor: Span) {
+    fn check_object(&mut self, obj: &Obj, entries: &[(Node, Node)], anchor: Span) {
         let present = |name: &str| {
             entries
                 .iter()
@@ -522,14 +540,13 @@ impl Validation<'_> {
         };
         for name in &obj.required {
             if !present(name) {
-                self.push(&join(path, name), anchor, ViolationKind::Missing);
+                self.under_field(name, |cx| cx.push(anchor, ViolationKind::Missing));
             }
         }
         for group in &obj.exactly_one {
             let set: Vec<String> = group.iter().filter(|f| present(f)).cloned().collect();
             if set.len() != 1 {
                 self.push(
-                    path,
                     anchor,
                     ViolationKind::ExactlyOne {
                         fields: group.clone(),
@@ -540,33 +557,26 @@ impl Validation<'_> {
         }
         for (k, v) in entries {
             let Some(name) = k.as_str() else { continue };
-            let field_path = join(path, name);
             if let Some((_, t)) = obj.fields.iter().find(|(f, _)| f == name) {
                 if !v.is_null() {
-                    self.check(t, v, &field_path, k.span, k.span);
+                    self.under_field(name, |cx| cx.check(t, v, k.span, k.span));
                 }
             } else if let Some((_, help)) = obj.removed.iter().find(|(f, _)| f == name) {
-                self.push(
-                    &field_path,
-                    k.span,
-                    ViolationKind::Removed { help: help.clone() },
-                );
+                let kind = ViolationKind::Removed { help: help.clone() };
+                self.under_field(name, |cx| cx.push(k.span, kind));
             } else if obj.closed {
                 let known = obj.fields.iter().map(|(f, _)| f.clone()).collect();
-                let belongs = self.belongs(path, name);
-                self.push(
-                    &field_path,
-                    k.span,
-                    ViolationKind::Unknown { known, belongs },
-                );
+                let belongs = self.belongs(name);
+                let kind = ViolationKind::Unknown { known, belongs };
+                self.under_field(name, |cx| cx.push(k.span, kind));
             }
         }
     }
 
-    /// Where a field written at `path` belongs: `spec.<field>` for a spec field written at the
-    /// top level or under `metadata`.
-    fn belongs(&self, path: &str, name: &str) -> Option<String> {
-        if path == "spec" {
+    /// Where a field written at the current path belongs: `spec.<field>` for a spec field
+    /// written at the top level or under `metadata`.
+    fn belongs(&self, name: &str) -> Option<String> {
+        if self.path == "spec" {
             return None;
         }
         let Some(Ty::Object(spec)) = self.spec.map(|t| self.schema.resolve(t)) else {
@@ -576,14 +586,6 @@ impl Validation<'_> {
             .iter()
             .find(|(f, _)| normalized(f) == normalized(name))
             .map(|(f, _)| format!("spec.{f}"))
-    }
-}
-
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_string()
-    } else {
-        format!("{path}.{name}")
     }
 }
 

@@ -219,7 +219,8 @@ struct SchemaCuts {
     text: Option<String>,
     /// (byte offset in the cut text where a cut was made, bytes removed up to there)
     points: Vec<(u32, u32)>,
-    /// A schema holds `${`: it is kept whole, because post-build substitution reads it.
+    /// A schema holds `${`: it is kept whole, and built, because post-build substitution
+    /// reads it.
     keep_vars: bool,
 }
 
@@ -268,10 +269,12 @@ impl SchemaCuts {
         {
             ranges.push((start, text.len()));
         }
-        if ranges.iter().any(|&(a, b)| text[a..b].contains("${")) {
-            cuts.keep_vars = true;
-            return cuts;
-        }
+        // A schema holding `${` stays: post-build substitution reads it. The others go (the
+        // Kustomization CRD of a `gotk-components.yaml` mentions `${var:=default}`; the other
+        // CRDs of the file do not).
+        let before = ranges.len();
+        ranges.retain(|&(a, b)| !text[a..b].contains("${"));
+        cuts.keep_vars = ranges.len() < before;
         if ranges.is_empty() {
             return cuts;
         }
@@ -878,6 +881,27 @@ mod tests {
             .path(&["spec", "openAPIV3Schema"])
             .unwrap();
         assert_eq!(schema.str_at(&["description"]), Some("uses ${var}"));
+    }
+
+    #[test]
+    fn only_the_schemas_with_variables_are_kept() {
+        let text = "spec:\n  openAPIV3Schema:\n    description: plain\n---\nspec:\n  openAPIV3Schema:\n    description: uses ${var}\n---\nkind: After\n";
+        let docs = parse_ok(text);
+        let schema = |doc: usize| {
+            docs[doc]
+                .root
+                .as_ref()
+                .unwrap()
+                .path(&["spec", "openAPIV3Schema"])
+                .unwrap()
+        };
+        assert_eq!(schema(0).str_at(&["description"]), None, "cut");
+        assert_eq!(schema(1).str_at(&["description"]), Some("uses ${var}"));
+        let after = docs[2].root.as_ref().unwrap().get("kind").unwrap();
+        assert_eq!(
+            &text[after.span.start as usize..after.span.end as usize],
+            "After"
+        );
     }
 
     #[test]

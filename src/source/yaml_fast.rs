@@ -2,11 +2,12 @@
 //! markers `saphyr-parser` would, several times faster.
 //!
 //! Parsing is most of a run: nearly every byte of a fleet is YAML, and almost all of it is the
-//! same simple dialect (block mappings and sequences, one-line scalars, literal blocks, anchors
-//! and aliases, flow collections on one line). This scanner reads that dialect and nothing
-//! else: on anything outside it (flow collections over several lines, tags, folded or
-//! multi-line scalars, escapes, tabs, errors of any kind) it returns `None` and the caller
-//! parses the file with saphyr. Differential tests hold its events and markers equal to
+//! same simple dialect (block mappings and sequences, one-line scalars, literal and folded
+//! blocks, anchors and aliases, flow collections on one line). This scanner reads that dialect
+//! and nothing else: on anything outside it (flow collections over several lines, tags,
+//! quoted or plain scalars over several lines, folded blocks with more-indented lines,
+//! escapes, tabs, errors of any kind) it returns `None` and the caller parses the file with
+//! saphyr. Differential tests hold its events and markers equal to
 //! saphyr's on every YAML file of the test data and the corpus, and on generated and randomly
 //! mutated YAML.
 //!
@@ -94,11 +95,15 @@ struct Scanner<'a> {
     next_anchor: usize,
 }
 
-/// A key whose value starts on a later line.
+/// A key, or a sequence item's dash, whose value starts on a later line.
 #[derive(Clone, Copy)]
 struct Pending {
+    /// Where a null value is reported: the key's colon, or the end of the dash's line.
     colon: usize,
+    /// The column of the key or the dash.
     key_indent: usize,
+    /// A dash: a dash in its own column starts the next item, not this item's value.
+    item: bool,
     /// `key: &name` with the anchored node below: (position of `&`, anchor id).
     anchor: Option<(usize, usize)>,
 }
@@ -259,7 +264,7 @@ impl<'a> Scanner<'a> {
         let dash = self.bytes[p] == b'-' && is_blank_or_end(self.bytes.get(p + 1));
         if let Some(pending) = self.pending {
             let key_indent = pending.key_indent;
-            if indent > key_indent || (indent == key_indent && dash) {
+            if indent > key_indent || (indent == key_indent && dash && !pending.item) {
                 // The value of the pending key starts on this line.
                 self.pending = None;
                 return self.node_at(line, p, indent == key_indent, pending.anchor);
@@ -309,7 +314,13 @@ impl<'a> Scanner<'a> {
         let id = id.unwrap_or(0);
         if self.bytes[p] == b'-' && is_blank_or_end(self.bytes.get(p + 1)) {
             let marker = if indentless {
-                skip_spaces(self.bytes, p + 1, line.end)
+                // The item's start; an item on later lines starts at the end of this one.
+                let item = skip_spaces(self.bytes, p + 1, line.end);
+                if self.bytes.get(item) == Some(&b'#') {
+                    line.end
+                } else {
+                    item
+                }
             } else {
                 p
             };
@@ -338,7 +349,14 @@ impl<'a> Scanner<'a> {
     fn seq_item(&mut self, line: Line, p: usize) -> Option<usize> {
         let c = skip_spaces(self.bytes, p + 1, line.end);
         if c >= line.end || self.bytes[c] == b'#' {
-            return None; // an empty item, or its content on the next lines
+            // `- # comment` with the item on the next lines, or a null item.
+            self.pending = Some(Pending {
+                colon: line.end,
+                key_indent: p - line.start,
+                item: true,
+                anchor: None,
+            });
+            return Some(next_line(self.bytes, line));
         }
         if self.bytes[c] == b'-' && is_blank_or_end(self.bytes.get(c + 1)) {
             return None; // `- - x`
@@ -402,6 +420,7 @@ impl<'a> Scanner<'a> {
             self.pending = Some(Pending {
                 colon,
                 key_indent: p - line.start,
+                item: false,
                 anchor: None,
             });
             return Some(next_line(self.bytes, line));
@@ -418,6 +437,7 @@ impl<'a> Scanner<'a> {
                 self.pending = Some(Pending {
                     colon,
                     key_indent: p - line.start,
+                    item: false,
                     anchor: Some((v, id)),
                 });
                 return Some(next_line(self.bytes, line));
@@ -449,7 +469,7 @@ impl<'a> Scanner<'a> {
             if scalar == name_end || scalar >= line.end {
                 return None;
             }
-            if matches!(b[scalar], b'|' | b'[' | b'{' | b'&' | b'*' | b'#')
+            if matches!(b[scalar], b'|' | b'>' | b'[' | b'{' | b'&' | b'*' | b'#')
                 || self.key_end(line, scalar).is_some()
             {
                 return None;
@@ -460,7 +480,7 @@ impl<'a> Scanner<'a> {
             (v, v, 0)
         };
         match b[v] {
-            b'|' => return self.literal(line, v, holder),
+            b'|' | b'>' => return self.block_scalar(line, v, holder),
             b'[' | b'{' => {
                 let after = self.flow(v, line.end, 1)?;
                 if !only_comment(b, after, line.end) {
@@ -517,7 +537,7 @@ impl<'a> Scanner<'a> {
 
     /// A flow collection on one line, `[a, "b", {c: d}]`, opening at `p`; returns the position
     /// after its closing bracket. Flow collections over several lines, empty entries, trailing
-    /// commas, anchors, tags and spaces after a quoted scalar or a bracket are declined.
+    /// commas, anchors and tags are declined.
     fn flow(&mut self, p: usize, end: usize, depth: usize) -> Option<usize> {
         if self.stack.len() + depth >= super::yaml::MAX_DEPTH {
             return None;
@@ -579,8 +599,20 @@ impl<'a> Scanner<'a> {
                 return Some(stop).filter(|_| scalar_end > at);
             }
         };
-        // Spaces after a quoted scalar or a bracket may join its marker: not modelled.
-        (b.get(after) != Some(&b' ')).then_some(after)
+        Some(self.spaces_join_marker(after, end))
+    }
+
+    /// saphyr's marker of a quoted scalar or a closing bracket inside a flow collection runs
+    /// over the spaces after it: the last event's end moves there. Returns where the text
+    /// continues.
+    fn spaces_join_marker(&mut self, after: usize, end: usize) -> usize {
+        let next = skip_spaces(self.bytes, after, end);
+        if next > after
+            && let Some(last) = self.out.last_mut()
+        {
+            last.2 = next;
+        }
+        next
     }
 
     /// A plain scalar inside a flow collection: pushed, with (its end, where it stopped).
@@ -636,7 +668,7 @@ impl<'a> Scanner<'a> {
                 let close = quoted_end(b, at, end, q)?;
                 let scalar = self.scalar(at, close);
                 self.out.push((scalar, at, close));
-                close
+                self.spaces_join_marker(close, end)
             }
             _ => {
                 let (scalar_end, stop) = self.flow_plain(at, end)?;
@@ -671,11 +703,13 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A literal block scalar (`|` or `|-`) whose header is at `v`. Reads the lines after the
-    /// header and returns where the first line after the scalar starts.
-    fn literal(&mut self, line: Line, v: usize, holder: usize) -> Option<usize> {
+    /// A literal (`|`, `|-`) or folded (`>`, `>-`) block scalar whose header is at `v`. Reads
+    /// the lines after the header and returns where the first line after the scalar starts.
+    /// A folded scalar with more-indented lines (whose breaks are kept) is declined.
+    fn block_scalar(&mut self, line: Line, v: usize, holder: usize) -> Option<usize> {
         let b = self.bytes;
         let len = b.len();
+        let folded = b[v] == b'>';
         let (strip, after) = match b.get(v + 1) {
             Some(b'-') => (true, v + 2),
             _ => (false, v + 1),
@@ -715,8 +749,12 @@ impl<'a> Scanner<'a> {
                 resume = l.start;
                 break;
             }
-            if started {
-                value.push('\n');
+            if folded && l.indent() > indent {
+                return None;
+            }
+            // Folding turns a single line break into a space; blank lines stay line breaks.
+            if started && !(folded && pending_breaks > 0) {
+                value.push(if folded { ' ' } else { '\n' });
             }
             started = true;
             for _ in 0..pending_breaks {
@@ -730,7 +768,16 @@ impl<'a> Scanner<'a> {
             value.push('\n');
         }
         self.out.push((
-            Event::Scalar(Cow::Owned(value), ScalarStyle::Literal, 0, None),
+            Event::Scalar(
+                Cow::Owned(value),
+                if folded {
+                    ScalarStyle::Folded
+                } else {
+                    ScalarStyle::Literal
+                },
+                0,
+                None,
+            ),
             first.content,
             end_marker,
         ));
@@ -928,6 +975,7 @@ mod tests {
     fn declines_what_it_does_not_model() {
         for text in [
             "a: *unknown\n",
+            "a-: |\n  a\n  ",
             "a: &x\nb: 1\n",
             "- &a key: v\n",
             "a: &x |\n  text\n",
@@ -936,9 +984,9 @@ mod tests {
             "a: {b}\n",
             "a: {b: }\n",
             "a: [&x 1]\n",
-            "a: [\"q\" , 1]\n",
             "- [0a -, '']\n",
-            "a: >\n  folded\n",
+            "a: >\n  folded\n   more indented\n",
+            "a: &x >\n  folded\n",
             "a: |+\n  kept\n",
             "a: |2\n  text\n",
             "a: \"esc\\n\"\n",
@@ -950,7 +998,6 @@ mod tests {
             "a: 1\n...\n",
             "? a\n: b\n",
             "- - a\n",
-            "-\n  a: 1\n",
             "a : 1\n",
             "!tag a: 1\n",
             "scalar document\n",
@@ -980,11 +1027,17 @@ mod tests {
             "- a\n- b: 1\n  c:\n    d: e # comment\n",
             "a: []\nb: {}\nc: [] # empty\n",
             "a: [1, 2]\nb: {c: d, e: [1,2], \"f\": g}   # c\nc: [ ]\nd: {k: v}\n",
-            "capabilities: { drop: [\"ALL\"] }\nargs: [--flag=a:b, 'x y', z ]\n- [a, b]\n",
+            "capabilities: { drop: [\"ALL\"] }\nargs: [--flag=a:b, 'x y', z ]\n",
+            "- [a, b]\n",
             "- [a, {b: c}]\n- {k: [1, 2], 'q': \"r\"}\n",
+            "a: >\n  folded\n  text\n\n  para  \n\n\n  three\nb: >-\n  x\n  y\n\nc: 1\n",
+            "- >\n  item\n\n- >-\n  last\n  one",
+            "- # c\n  a: 1\n-\n  - x\n- # null\n\n# x\n-   \n- 'q': [1]\n-\n",
+            "k:\n  - # c\n\nj:\n- # c\n  a: 1\n- # c\n---\n- x\n-\n  -\n    y: 1\n",
+            "a: [\"q\" , 1]\nb: {\"k\" : v, c: ['x'  ]  }\nc: [ [x] , {y: z}  ]\n",
+            "- {a: [b] , 'c'  : d}\n",
             "a: |\n  line one\n\n  line three\n    deeper\nb: |-\n  stripped\n\n\nc: x\n",
             "a: |\n  at end",
-            "a-: |\n  a\n  ",
             "a: |\n  x\n# comment\nb: 1\n",
             "a:\n  b: |\n    x\n  # c\n  e: f\n",
             "- |\n  item\n- x\n",
@@ -1001,6 +1054,7 @@ mod tests {
             "base: &base\n  a: 1\nderived:\n  <<: *base\n  b: 2\n",
             "a: &x 1\na: *x\n",
         ] {
+            assert!(events(text).is_some(), "declined {text:?}");
             if let Err(diff) = same_as_saphyr(text) {
                 panic!("{text:?} parses differently:\n{diff}");
             }
@@ -1016,7 +1070,8 @@ mod tests {
             Plain(String),
             Single(String),
             Double(String),
-            Literal(Vec<String>, bool),
+            /// A block scalar: its lines, stripped (`|-`), folded (`>`).
+            Literal(Vec<String>, bool, bool),
             Map(Vec<(String, Gen)>),
             Seq(Vec<Gen>),
             EmptySeq,
@@ -1028,14 +1083,24 @@ mod tests {
         }
 
         /// A scalar or small collection written in flow style.
+        /// Quoted scalars and brackets may be followed by spaces, which saphyr's marker covers.
         fn flow_item() -> impl Strategy<Value = String> {
             prop_oneof![
                 "[a-z0-9][a-z0-9./=-]{0,6}",
-                "[a-z ]{0,5}".prop_map(|s| format!("\"{s}\"")),
-                "[a-z ]{0,5}".prop_map(|s| format!("'{s}'")),
-                prop::collection::vec("[a-z0-9]{1,4}", 0..3)
-                    .prop_map(|v| format!("[{}]", v.join(", "))),
+                ("[a-z ]{0,5}", " {0,2}").prop_map(|(s, pad)| format!("\"{s}\"{pad}")),
+                ("[a-z ]{0,5}", " {0,2}").prop_map(|(s, pad)| format!("'{s}'{pad}")),
+                (
+                    " {0,1}",
+                    prop::collection::vec("[a-z0-9]{1,4}|\"[a-z]{0,3}\" ?", 0..3),
+                    " {0,2}"
+                )
+                    .prop_map(|(open, v, pad)| format!("[{open}{}]{pad}", v.join(", "))),
             ]
+        }
+
+        /// A key of a flow mapping: plain, or quoted with spaces before its colon.
+        fn flow_key() -> impl Strategy<Value = String> {
+            prop_oneof!["[a-z][a-z0-9]{0,4}", "\"[a-z]{0,4}\" {0,2}"]
         }
 
         fn leaf() -> impl Strategy<Value = Gen> {
@@ -1046,17 +1111,17 @@ mod tests {
                 (
                     prop::collection::vec("[a-z #:-]{0,10}", 0..4),
                     "[a-z][a-z ]{0,6}",
+                    any::<bool>(),
                     any::<bool>()
                 )
-                    .prop_map(|(mut lines, first, strip)| {
+                    .prop_map(|(mut lines, first, strip, folded)| {
                         lines.insert(0, first);
-                        Gen::Literal(lines, strip)
+                        Gen::Literal(lines, strip, folded)
                     }),
                 Just(Gen::EmptySeq),
                 Just(Gen::EmptyMap),
                 prop::collection::vec(flow_item(), 1..4).prop_map(Gen::FlowSeq),
-                prop::collection::vec(("[a-z][a-z0-9]{0,4}", flow_item()), 1..4)
-                    .prop_map(Gen::FlowMap),
+                prop::collection::vec((flow_key(), flow_item()), 1..4).prop_map(Gen::FlowMap),
             ]
         }
 
@@ -1090,12 +1155,15 @@ mod tests {
                         entries.iter().map(|(k, v)| format!("{k}: {v}")).collect();
                     out.push_str(&format!("{{{}}}{tail}\n", entries.join(", ")));
                 }
-                Gen::Literal(lines, strip) => {
-                    out.push_str(if *strip { "|-\n" } else { "|\n" });
+                Gen::Literal(lines, strip, folded) => {
+                    out.push_str(if *folded { ">" } else { "|" });
+                    out.push_str(if *strip { "-\n" } else { "\n" });
                     for line in lines {
                         if !line.trim().is_empty() {
                             pad(out, indent + 2);
-                            out.push_str(line);
+                            // A more-indented line keeps its breaks in a folded scalar: the
+                            // scanner declines it.
+                            out.push_str(if *folded { line.trim_start() } else { line });
                         }
                         out.push('\n');
                     }
@@ -1129,8 +1197,18 @@ mod tests {
                     }
                 }
                 Gen::Seq(items) => {
-                    for item in items {
+                    for (i, item) in items.iter().enumerate() {
                         pad(out, indent);
+                        // Some collections start on the line after their dash.
+                        if i % 3 == 2 && matches!(item, Gen::Map(_) | Gen::Seq(_)) {
+                            out.push_str(if i % 2 == 0 { "- # below\n" } else { "-\n" });
+                            render(item, indent + 2 + 2 * (i % 2), out);
+                            continue;
+                        }
+                        if matches!(item, Gen::Plain(s) if s.is_empty()) && i % 2 == 1 {
+                            out.push_str("-\n"); // a null item
+                            continue;
+                        }
                         out.push_str("- ");
                         match item {
                             Gen::Map(entries) => {
