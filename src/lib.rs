@@ -406,35 +406,38 @@ pub fn load_with(root: &Path, targets: &[PathBuf], config: &Config) -> Result<Fl
     let catalog = catalog::Catalog::new();
     let renderer = kustomize::Renderer::new(&repo, &catalog);
     let mut timings = Timings::default();
-    let started = std::time::Instant::now();
-    // The embedded catalogues are parsed beside discovery, whose walk leaves the other cores
-    // idle; otherwise the first check that reads them would wait for them.
-    let (discovery, ()) = rayon::join(
-        || fleet::discover::discover(&repo, &relative),
+    // The embedded catalogues are parsed on another core while the repository is walked and
+    // the clusters are built: on a small fleet that work is shorter than parsing them. A
+    // catalogue wanted before it is ready is waited for (or parsed) where it is wanted.
+    let ((discovery, bootstrap, clusters), ()) = rayon::join(
+        || {
+            let started = std::time::Instant::now();
+            let discovery = fleet::discover::discover(&repo, &relative);
+            timings.discover = started.elapsed();
+            let started = std::time::Instant::now();
+            let bootstrap = fleet::bootstrap::find(&repo);
+            let clusters: Vec<ClusterModel> = discovery
+                .roots
+                .par_iter()
+                .map(|root| {
+                    let options = fleet::Options {
+                        sources: config.sources.clone(),
+                        variables: config.variables_of(&root.name),
+                    };
+                    let cluster = fleet::build_with(&renderer, root, &options);
+                    let graph = graph::Graph::build(&cluster);
+                    let providers =
+                        fleet::providers::Providers::build(&cluster, &bootstrap, &config.assume);
+                    ClusterModel::new(cluster, graph, providers)
+                })
+                .collect();
+            let clusters = drop_subtrees(clusters);
+            timings.model = started.elapsed();
+            (discovery, bootstrap, clusters)
+        },
         catalog::warm_up,
     );
-    timings.discover = started.elapsed();
-    let started = std::time::Instant::now();
-    let bootstrap = fleet::bootstrap::find(&repo);
-    let clusters: Vec<ClusterModel> = discovery
-        .roots
-        .par_iter()
-        .map(|root| {
-            let options = fleet::Options {
-                sources: config.sources.clone(),
-                variables: config.variables_of(&root.name),
-            };
-            let cluster = fleet::build_with(&renderer, root, &options);
-            let graph = graph::Graph::build(&cluster);
-            let providers =
-                fleet::providers::Providers::build(&cluster, &bootstrap, &config.assume);
-            ClusterModel::new(cluster, graph, providers)
-        })
-        .collect();
-
     // Reached: applied by some Kustomization of some cluster (duplicates included), or a root.
-    let clusters = drop_subtrees(clusters);
-    timings.model = started.elapsed();
     let reached: HashSet<_> = clusters
         .iter()
         .flat_map(|m| {

@@ -13,9 +13,11 @@ use crate::kustomize::Scope;
 /// check or cluster that needs them does not wait for it. Each is parsed once per process
 /// whoever asks first.
 pub fn warm_up() {
-    flux_fields::schema();
+    // In the order they are wanted: CRD providers while clusters are modelled, Flux's fields
+    // when the checks run.
     providers::charts();
     providers::platform_groups();
+    flux_fields::schema();
 }
 
 /// Built-in kinds, looked up by (group, kind). Every rendered object asks for its scope, so
