@@ -56,7 +56,7 @@ pub struct Analysis {
 struct Models {
     _clusters: Vec<ClusterModel>,
     _orphans: Vec<kustomize::Object>,
-    _reached: HashSet<source::Span>,
+    _reached: foldhash::HashSet<source::Span>,
 }
 
 /// Where the time of one run went (`--timings`).
@@ -375,7 +375,7 @@ pub struct Fleet {
     /// CRDs and namespaces installed before Flux (helmfile bootstraps).
     pub bootstrap: fleet::bootstrap::Bootstrap,
     /// Where every object some cluster applies (or a root) is defined.
-    pub reached: HashSet<source::Span>,
+    pub reached: foldhash::HashSet<source::Span>,
     pub timings: Timings,
 }
 
@@ -438,7 +438,7 @@ pub fn load_with(root: &Path, targets: &[PathBuf], config: &Config) -> Result<Fl
         catalog::warm_up,
     );
     // Reached: applied by some Kustomization of some cluster (duplicates included), or a root.
-    let reached: HashSet<_> = clusters
+    let reached: foldhash::HashSet<_> = clusters
         .iter()
         .flat_map(|m| {
             let applied = m.cluster.applied().map(|(_, o)| o.origin);

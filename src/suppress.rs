@@ -93,7 +93,8 @@ pub struct Unused {
 /// The directives of one file, in order.
 pub fn scan(file: &SourceFile) -> Vec<Directive> {
     let text = file.text.as_str();
-    if !text.contains(MARKER) {
+    // Most files have no directive: one vectorised search over the text tells.
+    if memchr::memmem::find(text.as_bytes(), MARKER.as_bytes()).is_none() {
         return Vec::new();
     }
     let lines = line_ranges(text);

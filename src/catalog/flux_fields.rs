@@ -464,7 +464,7 @@ impl Validation<'_> {
                     return;
                 }
                 // A variable Flux has not substituted here: its value is not known.
-                if text.contains("${") {
+                if memchr::memmem::find(text.as_bytes(), b"${").is_some() {
                     return;
                 }
                 if !enums.is_empty() && !enums.iter().any(|e| e == text) {

@@ -1,6 +1,7 @@
 //! The CRD-provider catalogue (`schemas/crd-providers.yaml`): which Helm charts install which
 //! API groups, and whether a HelmRelease's values switch that on.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::source::yaml::Document;
@@ -124,16 +125,26 @@ pub fn named_after(chart: &str, group: &str, kind: &str) -> bool {
     for suffix in ["-crds", "-operator", "-controller", "-manager"] {
         base = base.strip_suffix(suffix).unwrap_or(base);
     }
-    let compact = base.replace('-', "");
+    let compact: Cow<str> = if base.contains('-') {
+        Cow::Owned(base.replace('-', ""))
+    } else {
+        Cow::Borrowed(base)
+    };
     if compact.len() < 4 {
         return false;
     }
+    // Called for every kind no catalogue entry provides, against every uncatalogued chart:
+    // short strings, compared byte-wise rather than through a substring searcher.
+    let contains = |label: &str| {
+        compact
+            .as_bytes()
+            .windows(label.len())
+            .any(|window| window == label.as_bytes())
+    };
     kind.eq_ignore_ascii_case(&compact)
         || group.split('.').any(|label| {
             label.len() >= 4
-                && (label == base
-                    || label == compact
-                    || (label.len() >= 5 && compact.contains(label)))
+                && (label == base || label == compact || (label.len() >= 5 && contains(label)))
         })
 }
 

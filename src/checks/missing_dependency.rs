@@ -1,8 +1,6 @@
 //! FL002 `missing-dependency`: a `dependsOn` entry that names no object of the right kind in
 //! the effective namespace. Flux retries such a dependency forever.
 
-use std::collections::HashMap;
-
 use super::{Check, Context, SUGGESTION_BUDGET, did_you_mean_within};
 use crate::finding::{Finding, Severity};
 use crate::graph::Node;
@@ -21,12 +19,12 @@ pub const CHECK: Check = Check {
 /// time however many there are.
 struct Known<'a> {
     all: Vec<(&'a str, &'a str, Option<Span>)>,
-    by_name: HashMap<&'a str, Vec<usize>>,
+    by_name: foldhash::HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Known<'a> {
     fn new(all: Vec<(&'a str, &'a str, Option<Span>)>) -> Known<'a> {
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_name: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
         for (i, (_, name, _)) in all.iter().enumerate() {
             by_name.entry(name).or_default().push(i);
         }

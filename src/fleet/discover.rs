@@ -100,7 +100,10 @@ fn yaml_and_dirs(repo: &Repo, dir: &str) -> (Vec<String>, Vec<String>) {
 }
 
 fn is_under(path: &str, dir: &str) -> bool {
-    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {

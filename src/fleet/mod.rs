@@ -7,7 +7,7 @@ pub mod discover;
 pub mod flux;
 pub mod providers;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use crate::kustomize::substitute::{self, Vars};
@@ -16,6 +16,9 @@ use crate::source::{self, Entry, FileId, Repo, Span};
 
 pub use discover::{Root, RootSource};
 use flux::{HelmReleaseSpec, KustomizationSpec, Reference};
+
+/// Keys here are the fleet's own names and spans: no need for a DoS-resistant hasher.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 /// Objects one cluster may apply in all. Real clusters apply thousands; a few kilobytes of
 /// hostile YAML (10 000 Kustomizations applying one directory of 10 000 objects) would
@@ -211,7 +214,7 @@ impl Cluster {
     /// root, a kubectl-applied bootstrap), attributed to themselves.
     pub fn reached(&self) -> Vec<(usize, &Object)> {
         let mut out: Vec<(usize, &Object)> = self.applied().collect();
-        let applied: std::collections::HashSet<Span> = out.iter().map(|(_, o)| o.origin).collect();
+        let applied: foldhash::HashSet<Span> = out.iter().map(|(_, o)| o.origin).collect();
         for (i, k) in self.kustomizations.iter().enumerate() {
             if let Some(obj) = &k.object
                 && !applied.contains(&obj.origin)
@@ -348,8 +351,8 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
         own_sources: Vec::new(),
         own_url: None,
         by_id: BTreeMap::new(),
-        helm_release_ids: HashMap::new(),
-        source_ids: HashMap::new(),
+        helm_release_ids: HashMap::default(),
+        source_ids: HashMap::default(),
         applied_objects: 0,
     };
     let mut queue = VecDeque::new();
@@ -430,7 +433,7 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
 
     // A Kustomization waits for its inputs while other renders may still reveal them.
     let mut renders = 0usize;
-    let mut waited_at: HashMap<usize, usize> = HashMap::new();
+    let mut waited_at: HashMap<usize, usize> = HashMap::default();
     let mut prefetched = Prefetched::default();
     while let Some(index) = queue.pop_front() {
         prefetched.fill(&cluster, renderer, index, &queue);
@@ -564,7 +567,7 @@ struct Prefetched {
     /// Kustomization index → (directory, source root, build).
     builds: HashMap<usize, (String, String, Arc<Rendered>)>,
     /// Kustomizations already tried, built or not: none is built twice.
-    tried: std::collections::HashSet<usize>,
+    tried: foldhash::HashSet<usize>,
 }
 
 /// Builds made at once: enough to keep every core busy, few enough that a cluster stopped by

@@ -10,7 +10,6 @@ mod generator;
 pub mod patch;
 pub mod substitute;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::source::processing::processing;
@@ -164,7 +163,7 @@ fn id_hash(id: &Id) -> u64 {
 pub struct Renderer<'a> {
     repo: &'a Repo,
     scope: &'a dyn Scope,
-    cache: Mutex<HashMap<String, Arc<Rendered>>>,
+    cache: Mutex<foldhash::HashMap<String, Arc<Rendered>>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -172,7 +171,7 @@ impl<'a> Renderer<'a> {
         Renderer {
             repo,
             scope,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(foldhash::HashMap::default()),
         }
     }
 

@@ -1,7 +1,6 @@
 //! Patches: strategic-merge (modelled as a JSON merge, which is what kustomize does for kinds it
 //! has no schema for, Flux kinds included) and JSON 6902, with kustomize's target selectors.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use regex_lite::Regex;
@@ -199,7 +198,7 @@ fn parse_inline(text: &str, at: Span) -> Option<Node> {
 /// one text once per child. Bounded: past the limit the memo starts over.
 static INLINE_PATCHES: Mutex<Option<InlineMemo>> = Mutex::new(None);
 /// Patch text → its first document (`None`: it does not parse).
-type InlineMemo = HashMap<Box<str>, Option<Arc<Node>>>;
+type InlineMemo = foldhash::HashMap<Box<str>, Option<Arc<Node>>>;
 const INLINE_PATCHES_KEPT: usize = 1024;
 
 /// The first document of an inline patch, or `None` when it does not parse.
@@ -215,7 +214,7 @@ fn parsed_inline(text: &str) -> Option<Arc<Node>> {
         None
     };
     let mut memo = lock();
-    let memo = memo.get_or_insert_with(HashMap::new);
+    let memo = memo.get_or_insert_with(InlineMemo::default);
     if memo.len() >= INLINE_PATCHES_KEPT {
         memo.clear();
     }

@@ -495,10 +495,13 @@ pub fn is_kustomization_name(path: &str) -> bool {
 /// Joins a repository-relative directory and a name.
 pub fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() {
-        name.to_string()
-    } else {
-        format!("{dir}/{name}")
+        return name.to_string();
     }
+    let mut path = String::with_capacity(dir.len() + 1 + name.len());
+    path.push_str(dir);
+    path.push('/');
+    path.push_str(name);
+    path
 }
 
 /// The directory part of a repository-relative path.

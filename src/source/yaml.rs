@@ -6,12 +6,12 @@
 //! Aliases are expanded with a node budget and nesting is bounded, so a hostile file becomes
 //! an error, never a hang or a stack overflow.
 
-use std::collections::HashMap;
-
 use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use super::{FileId, Span};
+
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 /// Deepest nesting accepted; kustomize's own YAML library gives up long before this.
 pub const MAX_DEPTH: usize = 256;
@@ -231,7 +231,7 @@ impl SchemaCuts {
             points: Vec::new(),
             keep_vars: false,
         };
-        if !text.contains(SKIPPED_KEY) {
+        if memchr::memmem::find(text.as_bytes(), SKIPPED_KEY.as_bytes()).is_none() {
             return cuts;
         }
         // (start, end) byte ranges of schema bodies: the lines after a block-style
@@ -239,7 +239,16 @@ impl SchemaCuts {
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         let mut open: Option<(usize, usize)> = None; // (key column, body start)
         let mut at = 0;
-        for line in text.split_inclusive('\n') {
+        // Lines found with memchr: these files are the multi-megabyte CRD bundles.
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes())
+            .map(|i| i + 1)
+            .chain((!text.ends_with('\n')).then_some(text.len()))
+            .scan(0, |start, end| {
+                let line = &text[*start..end];
+                *start = end;
+                Some(line)
+            });
+        for line in lines {
             let content = line.trim_end_matches(['\n', '\r']);
             let indent = content.len() - content.trim_start_matches(' ').len();
             let rest = &content[indent..];
@@ -273,7 +282,7 @@ impl SchemaCuts {
         // Kustomization CRD of a `gotk-components.yaml` mentions `${var:=default}`; the other
         // CRDs of the file do not).
         let before = ranges.len();
-        ranges.retain(|&(a, b)| !text[a..b].contains("${"));
+        ranges.retain(|&(a, b)| memchr::memmem::find(&text.as_bytes()[a..b], b"${").is_none());
         cuts.keep_vars = ranges.len() < before;
         if ranges.is_empty() {
             return cuts;
@@ -409,7 +418,7 @@ fn build<'a>(
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::default();
     let mut budget = AliasBudget::default();
     let mut doc_start = 0u32;
     let mut doc_root: Option<Node> = None;
@@ -635,7 +644,8 @@ fn finish_map(
     let mut merged: Vec<(Node, Node)> = Vec::new();
     // Where each key was first seen; a map, so that a mapping with thousands of keys stays
     // linear.
-    let mut seen: HashMap<CompactString, u32> = HashMap::with_capacity(entries.len());
+    let mut seen: HashMap<CompactString, u32> =
+        HashMap::with_capacity_and_hasher(entries.len(), Default::default());
     for (key, value) in entries {
         if matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<") {
             match value.value {
@@ -716,7 +726,7 @@ fn check_keys(entries: &[(Node, Node)], text: &str, errors: &mut Vec<YamlError>)
     };
     // Where each key was first seen; a map for large mappings, so that a mapping with
     // thousands of keys stays linear.
-    let mut seen: HashMap<&str, u32> = HashMap::new();
+    let mut seen: HashMap<&str, u32> = HashMap::default();
     for (i, (key, _)) in entries.iter().enumerate() {
         match &key.value {
             Value::Scalar { .. } => {
