@@ -67,6 +67,9 @@ pub fn custom_resources<'a>(cx: &Context<'a>, model: &'a ClusterModel) -> Vec<Cu
 fn facts(cx: &Context, model: &ClusterModel) -> Vec<Fact> {
     let cluster = &model.cluster;
     let mut out = Vec::new();
+    // Whether a kind is assumed installed depends on its group and kind alone; a cluster
+    // applies thousands of custom resources of a few dozen kinds.
+    let mut assumed: foldhash::HashMap<(&str, &str), bool> = foldhash::HashMap::default();
     for (k, ks) in cluster.kustomizations.iter().enumerate() {
         if cluster.target_of(k).is_some() {
             continue;
@@ -78,20 +81,30 @@ fn facts(cx: &Context, model: &ClusterModel) -> Vec<Fact> {
             out.push(Fact {
                 kustomization: k,
                 object: i,
-                status: status(cx, model, k, obj),
+                status: status(cx, model, k, obj, &mut assumed),
             });
         }
     }
     out
 }
 
-fn status(cx: &Context, model: &ClusterModel, k: usize, obj: &Object) -> Status {
+fn status<'a>(
+    cx: &Context,
+    model: &ClusterModel,
+    k: usize,
+    obj: &'a Object,
+    assumed: &mut foldhash::HashMap<(&'a str, &'a str), bool>,
+) -> Status {
     let group = obj.group();
-    if model
-        .providers
-        .assumed(group, &obj.kind, cx.bootstrap)
-        .is_some()
-    {
+    let is_assumed = *assumed
+        .entry((group, obj.kind.as_str()))
+        .or_insert_with(|| {
+            model
+                .providers
+                .assumed(group, &obj.kind, cx.bootstrap)
+                .is_some()
+        });
+    if is_assumed {
         return Status::Assumed;
     }
     let Some(all) = model.providers.by_group.get(group) else {

@@ -99,6 +99,45 @@ fn yaml_and_dirs(repo: &Repo, dir: &str) -> (Vec<String>, Vec<String>) {
     (files, dirs)
 }
 
+/// The roots a candidate file defines, and its Flux Kustomizations.
+fn candidate_roots(repo: &Repo, id: FileId) -> (Vec<Root>, Vec<Object>) {
+    let mut roots: Vec<Root> = Vec::new();
+    let mut flux_objects = Vec::new();
+    let file = repo.file(id);
+    let objects: Vec<Object> = file
+        .docs
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .filter_map(|root| object_from_shared(root).ok().flatten())
+        .collect();
+    let is_gotk_sync = file.path.ends_with("/gotk-sync.yaml") || file.path == "gotk-sync.yaml";
+    if is_gotk_sync && objects.is_empty() {
+        // An empty placeholder: the cluster folder is the one holding `flux-system/`.
+        let cluster_dir = source::parent(source::parent(&file.path)).to_string();
+        roots.push(synthetic_root(&cluster_dir, file.start_span(), &file.path));
+    }
+    for obj in &objects {
+        if flux::is_kustomization(obj) {
+            flux_objects.push(obj.clone());
+            if let Some(root) = bootstrap_root(repo, obj, &objects, &file.path, is_gotk_sync) {
+                roots.push(root);
+            }
+        } else if let Some(path) = instance_sync_path(obj) {
+            let source_root = locate_source_root(repo, &path.value, &file.path);
+            let dir = source::resolve(&source_root, &path.value).unwrap_or_default();
+            roots.push(Root {
+                name: String::new(),
+                path: dir,
+                source_root,
+                defined_in: file.path.clone(),
+                via_operator: true,
+                source: RootSource::Synthetic { path },
+            });
+        }
+    }
+    (roots, flux_objects)
+}
+
 fn is_under(path: &str, dir: &str) -> bool {
     dir.is_empty()
         || path
@@ -124,41 +163,17 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
         })
         .collect();
 
+    // The roots and Flux Kustomizations of each candidate, in file order; a fleet with
+    // thousands of Kustomizations has hundreds of candidates.
+    let found: Vec<(Vec<Root>, Vec<Object>)> = candidates
+        .par_iter()
+        .map(|&id| candidate_roots(repo, id))
+        .collect();
     let mut roots: Vec<Root> = Vec::new();
     let mut flux_objects = Vec::new();
-    for id in candidates {
-        let file = repo.file(id);
-        let objects: Vec<Object> = file
-            .docs
-            .iter()
-            .filter_map(|d| d.root.as_ref())
-            .filter_map(|root| object_from_shared(root).ok().flatten())
-            .collect();
-        let is_gotk_sync = file.path.ends_with("/gotk-sync.yaml") || file.path == "gotk-sync.yaml";
-        if is_gotk_sync && objects.is_empty() {
-            // An empty placeholder: the cluster folder is the one holding `flux-system/`.
-            let cluster_dir = source::parent(source::parent(&file.path)).to_string();
-            roots.push(synthetic_root(&cluster_dir, file.start_span(), &file.path));
-        }
-        for obj in &objects {
-            if flux::is_kustomization(obj) {
-                flux_objects.push(obj.clone());
-                if let Some(root) = bootstrap_root(repo, obj, &objects, &file.path, is_gotk_sync) {
-                    roots.push(root);
-                }
-            } else if let Some(path) = instance_sync_path(obj) {
-                let source_root = locate_source_root(repo, &path.value, &file.path);
-                let dir = source::resolve(&source_root, &path.value).unwrap_or_default();
-                roots.push(Root {
-                    name: String::new(),
-                    path: dir,
-                    source_root,
-                    defined_in: file.path.clone(),
-                    via_operator: true,
-                    source: RootSource::Synthetic { path },
-                });
-            }
-        }
+    for (file_roots, file_objects) in found {
+        roots.extend(file_roots);
+        flux_objects.extend(file_objects);
     }
 
     // One root per applied directory; a real bootstrap Kustomization wins over a synthetic one.
