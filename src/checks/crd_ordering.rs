@@ -38,7 +38,7 @@ fn run(cx: &Context) -> Vec<Finding> {
                 .entry((
                     use_.kustomization,
                     use_.object.group().to_string(),
-                    use_.object.kind.clone(),
+                    use_.object.kind.to_string(),
                 ))
                 .or_insert_with(|| (Vec::new(), provider))
                 .0
@@ -149,7 +149,7 @@ fn run(cx: &Context) -> Vec<Finding> {
 fn display_name(obj: &crate::kustomize::Object) -> String {
     match &obj.namespace {
         Some(ns) => format!("{ns}/{}", obj.name),
-        None => obj.name.clone(),
+        None => obj.name.to_string(),
     }
 }
 

@@ -79,7 +79,7 @@ fn describe(obj: &Object, v: flux_fields::Violation) -> Finding {
         ViolationKind::Unknown { known, belongs } => {
             let name = last(path);
             let within = if parent(path).is_empty() {
-                obj.kind.clone()
+                obj.kind.to_string()
             } else {
                 format!("`{}`", parent(path))
             };

@@ -111,7 +111,7 @@ fn run(cx: &Context) -> Vec<Finding> {
             let crd = crds.get(&(
                 cluster.target_of(*applier),
                 group.to_string(),
-                obj.kind.clone(),
+                obj.kind.to_string(),
             ));
             let not_served = crd.filter(|c| !c.versions.iter().any(|v| v == version));
             // Without the namespace: one document applied in several namespaces is one fix.

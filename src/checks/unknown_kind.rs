@@ -27,7 +27,7 @@ fn run(cx: &Context) -> Vec<Finding> {
                     .entry((
                         use_.kustomization,
                         use_.object.group().to_string(),
-                        use_.object.kind.clone(),
+                        use_.object.kind.to_string(),
                     ))
                     .or_default()
                     .push(use_.object);

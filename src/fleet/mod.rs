@@ -360,15 +360,16 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
         RootSource::Kustomization { object, repository } => {
             let namespace = object
                 .namespace
-                .clone()
-                .unwrap_or_else(|| "flux-system".into());
+                .as_deref()
+                .unwrap_or("flux-system")
+                .to_string();
             if let Some(repo_obj) = repository {
                 let ns = repo_obj
                     .namespace
-                    .clone()
-                    .unwrap_or_else(|| namespace.clone());
+                    .as_deref()
+                    .map_or_else(|| namespace.clone(), str::to_string);
                 cluster.own_url = repo_obj.body.str_at(&["spec", "url"]).map(str::to_string);
-                cluster.own_sources.push((ns, repo_obj.name.clone()));
+                cluster.own_sources.push((ns, repo_obj.name.to_string()));
             }
             let spec = KustomizationSpec::read(object, &namespace);
             if let Some(src) = &spec.source_ref {
@@ -416,7 +417,7 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
             let root_index = cluster.add(virtual_root);
             cluster.by_id.clear();
             for seed in seeds {
-                let ns = seed.namespace.clone().unwrap_or_else(|| "default".into());
+                let ns = seed.namespace.as_deref().unwrap_or("default").to_string();
                 if cluster.kustomization(&ns, &seed.name).is_some() {
                     continue;
                 }
@@ -644,7 +645,7 @@ impl Kustomization {
         parent: Option<usize>,
     ) -> Self {
         Kustomization {
-            name: object.name.clone(),
+            name: object.name.to_string(),
             namespace,
             object: Some(object),
             spec,
@@ -994,7 +995,10 @@ impl Cluster {
         let parent_ns = ks.namespace.clone();
         let mut found = Vec::new();
         for obj in &objects {
-            let namespace = obj.namespace.clone().unwrap_or_else(|| parent_ns.clone());
+            let namespace = obj
+                .namespace
+                .as_deref()
+                .map_or_else(|| parent_ns.clone(), str::to_string);
             if flux::is_kustomization(obj) {
                 match self.kustomization(&namespace, &obj.name) {
                     Some(existing) => {
@@ -1047,13 +1051,13 @@ impl Cluster {
                     }),
                     None => {
                         self.helm_release_ids.insert(
-                            (namespace.clone(), obj.name.clone()),
+                            (namespace.clone(), obj.name.to_string()),
                             self.helm_releases.len(),
                         );
                         self.helm_releases.push(HelmRelease {
                             spec: HelmReleaseSpec::read(obj, &namespace),
                             namespace,
-                            name: obj.name.clone(),
+                            name: obj.name.to_string(),
                             object: obj.clone(),
                             applied_by: index,
                         });
@@ -1061,9 +1065,9 @@ impl Cluster {
                 }
             } else if flux::is_source(obj) {
                 self.add_source(Source {
-                    kind: obj.kind.clone(),
+                    kind: obj.kind.to_string(),
                     namespace,
-                    name: obj.name.clone(),
+                    name: obj.name.to_string(),
                     object: Some(obj.clone()),
                 });
             }

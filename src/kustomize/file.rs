@@ -350,8 +350,8 @@ pub fn generate(
         objects.push(Object {
             api_version: "v1".into(),
             kind: spec.kind.into(),
-            name: spec.name.value.clone(),
-            namespace: spec.namespace.clone(),
+            name: spec.name.value.as_str().into(),
+            namespace: spec.namespace.as_deref().map(Into::into),
             body: Arc::new(body),
             origin: span,
             name_span: span,

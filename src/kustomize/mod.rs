@@ -10,6 +10,7 @@ mod generator;
 pub mod patch;
 pub mod substitute;
 
+use compact_str::CompactString;
 use std::sync::{Arc, Mutex};
 
 use crate::source::processing::processing;
@@ -21,10 +22,13 @@ pub use patch::Patch;
 /// One rendered Kubernetes object.
 #[derive(Debug, Clone)]
 pub struct Object {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
-    pub namespace: Option<String>,
+    // Short strings, kept inline: a fleet copies objects by the hundred thousand (every
+    // Kustomization that shares a base gets its own), and inline strings copy without
+    // allocating.
+    pub api_version: CompactString,
+    pub kind: CompactString,
+    pub name: CompactString,
+    pub namespace: Option<CompactString>,
     /// The document (possibly patched or substituted).
     pub body: Arc<Node>,
     /// Where the object is defined: the `kind` value of its document.
@@ -422,9 +426,9 @@ impl<'a> Renderer<'a> {
                 if obj.kind == "Namespace" && obj.api_version == "v1" {
                     // kustomize's namespace transformer renames Namespace objects too: real
                     // fleets write `name: _` in shared components and rely on it.
-                    obj.name = ns.value.clone();
+                    obj.name = ns.value.as_str().into();
                 } else if !self.scope.is_cluster_scoped(&obj.api_version, &obj.kind) {
-                    obj.namespace = Some(ns.value.clone());
+                    obj.namespace = Some(ns.value.as_str().into());
                 }
             }
         }
@@ -439,7 +443,7 @@ impl<'a> Renderer<'a> {
                 ) {
                     continue;
                 }
-                obj.name = format!("{prefix}{}{suffix}", obj.name);
+                obj.name = compact_str::format_compact!("{prefix}{}{suffix}", obj.name);
             }
         }
     }
@@ -669,10 +673,10 @@ pub fn object_from_shared(root: &Arc<Node>) -> Result<Option<Object>, String> {
         return Ok(None);
     }
     Ok(Some(Object {
-        api_version: api_version.to_string(),
-        kind: kind.to_string(),
-        name: name.to_string(),
-        namespace: root.str_at(&["metadata", "namespace"]).map(str::to_string),
+        api_version: api_version.into(),
+        kind: kind.into(),
+        name: name.into(),
+        namespace: root.str_at(&["metadata", "namespace"]).map(Into::into),
         origin: kind_node.span,
         name_span: name_node.span,
         body: Arc::clone(root),

@@ -393,12 +393,12 @@ impl LoadedPatch<'_> {
                         match op.str_at(&["path"]) {
                             Some("/metadata/name") => {
                                 if let Some(name) = body.str_at(&["metadata", "name"]) {
-                                    obj.name = name.to_string();
+                                    obj.name = name.into();
                                 }
                             }
                             Some("/metadata/namespace") => {
                                 obj.namespace =
-                                    body.str_at(&["metadata", "namespace"]).map(str::to_string);
+                                    body.str_at(&["metadata", "namespace"]).map(Into::into);
                             }
                             _ => {}
                         }

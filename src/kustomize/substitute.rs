@@ -167,14 +167,14 @@ pub fn apply_within(obj: &mut Object, vars: &Vars, budget: &mut usize) -> bool {
     };
     for field in [&mut obj.name, &mut obj.kind, &mut obj.api_version] {
         match one(field) {
-            Ok(Some(new)) => *field = new,
+            Ok(Some(new)) => *field = new.into(),
             Ok(None) => {}
             Err(()) => return false,
         }
     }
     if let Some(ns) = &mut obj.namespace {
         match one(ns) {
-            Ok(Some(new)) => *ns = new,
+            Ok(Some(new)) => *ns = new.into(),
             Ok(None) => {}
             Err(()) => return false,
         }
