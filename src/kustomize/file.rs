@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::patch::Patch;
 use super::{EntryKind, Object, Problem, Rendered};
-use crate::source::{self, Entry, Node, Repo, SourceFile, Span, Value};
+use crate::source::{self, Entry, Node, Repo, SourceFile, Span, Value, yaml};
 
 /// A string value with the span it was written at.
 #[derive(Debug, Clone, PartialEq)]
@@ -331,14 +331,14 @@ pub fn generate(
         let span = spec.name.span;
         let mut body = Node {
             span,
-            value: Value::Map(vec![
+            value: Value::map(vec![
                 (Node::scalar("apiVersion", span), Node::scalar("v1", span)),
                 (Node::scalar("kind", span), Node::scalar(spec.kind, span)),
                 (
                     Node::scalar("metadata", span),
                     Node {
                         span,
-                        value: Value::Map(vec![(
+                        value: Value::map(vec![(
                             Node::scalar("name", span),
                             Node::scalar(spec.name.value.clone(), span),
                         )]),
@@ -363,23 +363,27 @@ fn merge_data(body: &mut Node, data: &[(String, String)], span: Span) {
     if body.get("data").is_none()
         && let Value::Map(entries) = &mut body.value
     {
-        entries.push((
-            Node::scalar("data", span),
-            Node {
-                span,
-                value: Value::Map(Vec::new()),
-            },
-        ));
+        yaml::edit(entries, |entries| {
+            entries.push((
+                Node::scalar("data", span),
+                Node {
+                    span,
+                    value: Value::map(Vec::new()),
+                },
+            ))
+        });
     }
     if let Some(Node {
         value: Value::Map(entries),
         ..
     }) = body.get_mut("data")
     {
-        for (k, v) in data {
-            entries.retain(|(key, _)| key.as_str() != Some(k));
-            entries.push((Node::scalar(k.clone(), span), Node::scalar(v.clone(), span)));
-        }
+        yaml::edit(entries, |entries| {
+            for (k, v) in data {
+                entries.retain(|(key, _)| key.as_str() != Some(k));
+                entries.push((Node::scalar(k.clone(), span), Node::scalar(v.clone(), span)));
+            }
+        });
     }
 }
 

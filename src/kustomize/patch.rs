@@ -226,9 +226,9 @@ fn repoint(node: &mut Node, at: Span) {
     node.span = at;
     match &mut node.value {
         Value::Scalar { .. } => {}
-        Value::Seq(items) => items.iter_mut().for_each(|n| repoint(n, at)),
+        Value::Seq(items) => Arc::make_mut(items).iter_mut().for_each(|n| repoint(n, at)),
         Value::Map(entries) => {
-            for (k, v) in entries {
+            for (k, v) in Arc::make_mut(entries) {
                 repoint(k, at);
                 repoint(v, at);
             }
@@ -385,7 +385,7 @@ impl LoadedPatch<'_> {
             Value::Seq(ops) => {
                 for obj in objects.iter_mut().filter(|o| self.matches(o)) {
                     let body = std::sync::Arc::make_mut(&mut obj.body);
-                    for op in ops {
+                    for op in ops.iter() {
                         apply_json6902(body, op);
                         // kustomize lets a JSON patch rename an object or move it to another
                         // namespace; the kind stays. (Only then: the name and namespace that
@@ -414,7 +414,9 @@ impl LoadedPatch<'_> {
                 // (`patchCopy.SetGvk(res.GetGvk())`): the object keeps its own apiVersion.
                 let mut patch = self.body.clone();
                 if let Value::Map(entries) = &mut patch.value {
-                    entries.retain(|(k, _)| !matches!(k.as_str(), Some("apiVersion" | "kind")));
+                    yaml::edit(entries, |entries| {
+                        entries.retain(|(k, _)| !matches!(k.as_str(), Some("apiVersion" | "kind")))
+                    });
                 }
                 for obj in objects.iter_mut().filter(|o| self.matches(o)) {
                     merge(std::sync::Arc::make_mut(&mut obj.body), &patch);
@@ -430,19 +432,20 @@ impl LoadedPatch<'_> {
 pub fn merge(target: &mut Node, patch: &Node) {
     match (&mut target.value, &patch.value) {
         (Value::Map(entries), Value::Map(patch_entries)) => {
-            for (key, value) in patch_entries {
+            // Only the collections on the patched paths are copied; the rest stays shared.
+            for (key, value) in patch_entries.iter() {
                 let Some(name) = key.as_str() else { continue };
                 if name.starts_with('$') {
                     continue;
                 }
                 let existing = entries.iter().position(|(k, _)| k.as_str() == Some(name));
                 match existing {
-                    Some(i) if value.is_null() => {
-                        entries.remove(i);
-                    }
-                    Some(i) => merge(&mut entries[i].1, value),
+                    Some(i) if value.is_null() => yaml::edit(entries, |e| {
+                        e.remove(i);
+                    }),
+                    Some(i) => merge(&mut Arc::make_mut(entries)[i].1, value),
                     None if value.is_null() => {}
-                    None => entries.push((key.clone(), value.clone())),
+                    None => yaml::edit(entries, |e| e.push((key.clone(), value.clone()))),
                 }
             }
         }
@@ -465,11 +468,14 @@ fn apply_json6902(body: &mut Node, op: &Node) {
     let mut node = body;
     for token in parents {
         let next = match &mut node.value {
-            Value::Map(entries) => entries
+            Value::Map(entries) => Arc::make_mut(entries)
                 .iter_mut()
                 .find(|(k, _)| k.as_str() == Some(token))
                 .map(|(_, v)| v),
-            Value::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+            Value::Seq(items) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| Arc::make_mut(items).get_mut(i)),
             Value::Scalar { .. } => None,
         };
         match next {
@@ -481,37 +487,43 @@ fn apply_json6902(body: &mut Node, op: &Node) {
     match (&mut node.value, kind) {
         (Value::Map(entries), "add" | "replace") => {
             let Some(value) = value else { return };
-            match entries.iter_mut().find(|(k, _)| k.as_str() == Some(last)) {
-                Some((_, v)) => *v = value,
-                None => entries.push((Node::scalar(last.clone(), value.span), value)),
+            match entries.iter().position(|(k, _)| k.as_str() == Some(last)) {
+                Some(i) => Arc::make_mut(entries)[i].1 = value,
+                None => yaml::edit(entries, |e| {
+                    e.push((Node::scalar(last.clone(), value.span), value))
+                }),
             }
         }
-        (Value::Map(entries), "remove") => entries.retain(|(k, _)| k.as_str() != Some(last)),
+        (Value::Map(entries), "remove") => {
+            yaml::edit(entries, |e| e.retain(|(k, _)| k.as_str() != Some(last)))
+        }
         (Value::Seq(items), "add") => {
             let Some(value) = value else { return };
             match last.as_str() {
-                "-" => items.push(value),
+                "-" => yaml::edit(items, |items| items.push(value)),
                 i => {
                     if let Ok(i) = i.parse::<usize>()
                         && i <= items.len()
                     {
-                        items.insert(i, value);
+                        yaml::edit(items, |items| items.insert(i, value));
                     }
                 }
             }
         }
         (Value::Seq(items), "replace") => {
             if let (Some(value), Ok(i)) = (value, last.parse::<usize>())
-                && let Some(slot) = items.get_mut(i)
+                && i < items.len()
             {
-                *slot = value;
+                Arc::make_mut(items)[i] = value;
             }
         }
         (Value::Seq(items), "remove") => {
             if let Ok(i) = last.parse::<usize>()
                 && i < items.len()
             {
-                items.remove(i);
+                yaml::edit(items, |items| {
+                    items.remove(i);
+                });
             }
         }
         _ => {}
@@ -521,6 +533,35 @@ fn apply_json6902(body: &mut Node, op: &Node) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_merge_copies_only_the_patched_paths() {
+        let parse = |text: &str| {
+            let (docs, errors) = yaml::parse(FileId(0), text);
+            assert!(errors.is_empty());
+            docs[0].root.clone().unwrap()
+        };
+        let base = parse(
+            "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    metadata: {labels: {app: web}}\n",
+        );
+        let patch = parse("spec:\n  replicas: 3\n");
+        let mut patched = base.clone();
+        merge(Arc::make_mut(&mut patched), &patch);
+        assert_eq!(patched.str_at(&["spec", "replicas"]), Some("3"));
+        assert_eq!(
+            base.str_at(&["spec", "replicas"]),
+            Some("1"),
+            "the build is untouched"
+        );
+        let map_at = |node: &Node, path: &[&str]| match &node.path(path).unwrap().value {
+            Value::Map(entries) => Arc::as_ptr(entries),
+            _ => unreachable!(),
+        };
+        for untouched in [&["metadata"][..], &["spec", "template"]] {
+            assert_eq!(map_at(&patched, untouched), map_at(&base, untouched));
+        }
+        assert_ne!(map_at(&patched, &["spec"]), map_at(&base, &["spec"]));
+    }
 
     #[test]
     fn an_inline_patch_text_is_parsed_once_and_pointed_at_each_use() {

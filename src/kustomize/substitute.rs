@@ -179,46 +179,77 @@ pub fn apply_within(obj: &mut Object, vars: &Vars, budget: &mut usize) -> bool {
             Err(()) => return false,
         }
     }
-    if contains_var(&obj.body) {
-        return substitute_node(Arc::make_mut(&mut obj.body), &mut one);
+    let (changed, complete) = substituted(&obj.body, &mut one);
+    if let Some(body) = changed {
+        obj.body = Arc::new(body);
     }
-    true
+    complete
 }
 
-fn contains_var(node: &Node) -> bool {
-    let mut found = false;
-    node.walk(&mut |n| {
-        if let Value::Scalar { text, .. } = &n.value {
-            found |= has_expression(text);
-        }
-    });
-    found
-}
-
-/// Substitutes every scalar with `one`, stopping (false) when it fails.
-fn substitute_node(
-    node: &mut Node,
+/// `node` with every scalar substituted by `one`, or `None` when nothing changed; and false
+/// when `one` failed (the strings after that one are left as written). Only the collections
+/// on the paths to changed scalars are copied: the rest of the tree stays shared with the
+/// build.
+fn substituted(
+    node: &Node,
     one: &mut dyn FnMut(&str) -> Result<Option<String>, ()>,
-) -> bool {
-    match &mut node.value {
-        Value::Scalar { text, plain } => match one(text) {
-            Ok(Some(new)) => {
-                if new != *text {
-                    // Flux substitutes the resource's YAML text, in which a string like
-                    // "${REPLICAS}" is written unquoted: the result is read again as YAML, so
-                    // "3" becomes a number and "true" a boolean.
-                    *text = new.into();
-                    *plain = true;
-                }
-                true
-            }
-            Ok(None) => true,
-            Err(()) => false,
+) -> (Option<Node>, bool) {
+    let with = |value: Value| Node {
+        span: node.span,
+        value,
+    };
+    match &node.value {
+        Value::Scalar { text, .. } => match one(text) {
+            // Flux substitutes the resource's YAML text, in which a string like "${REPLICAS}"
+            // is written unquoted: the result is read again as YAML, so "3" becomes a number
+            // and "true" a boolean.
+            Ok(Some(new)) if new != *text => (
+                Some(with(Value::Scalar {
+                    text: new.into(),
+                    plain: true,
+                })),
+                true,
+            ),
+            Ok(_) => (None, true),
+            Err(()) => (None, false),
         },
-        Value::Seq(items) => items.iter_mut().all(|n| substitute_node(n, one)),
-        Value::Map(entries) => entries
-            .iter_mut()
-            .all(|(k, v)| substitute_node(k, one) && substitute_node(v, one)),
+        Value::Seq(items) => {
+            let mut copy: Option<Vec<Node>> = None;
+            for (i, item) in items.iter().enumerate() {
+                let (new, complete) = substituted(item, one);
+                if let Some(new) = new {
+                    copy.get_or_insert_with(|| items.to_vec())[i] = new;
+                }
+                if !complete {
+                    return (copy.map(|c| with(Value::seq(c))), false);
+                }
+            }
+            (copy.map(|c| with(Value::seq(c))), true)
+        }
+        Value::Map(entries) => {
+            let mut copy: Option<Vec<(Node, Node)>> = None;
+            for (i, (key, value)) in entries.iter().enumerate() {
+                let (new_key, complete) = substituted(key, one);
+                let (new_value, complete) = if complete {
+                    substituted(value, one)
+                } else {
+                    (None, false)
+                };
+                if new_key.is_some() || new_value.is_some() {
+                    let entry = &mut copy.get_or_insert_with(|| entries.to_vec())[i];
+                    if let Some(new_key) = new_key {
+                        entry.0 = new_key;
+                    }
+                    if let Some(new_value) = new_value {
+                        entry.1 = new_value;
+                    }
+                }
+                if !complete {
+                    return (copy.map(|c| with(Value::map(c))), false);
+                }
+            }
+            (copy.map(|c| with(Value::map(c))), true)
+        }
     }
 }
 
@@ -948,6 +979,41 @@ mod tests {
         );
         let ok = format!("{}x{}", "${A:-".repeat(64), "}".repeat(64));
         assert_eq!(vars.substitute(&ok).text, "x");
+    }
+
+    #[test]
+    fn substitution_copies_only_the_changed_paths() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  labels: {team: core}\ndata:\n  cluster: ${CLUSTER}\n  fixed: x\n";
+        let (docs, errors) = crate::source::yaml::parse(crate::source::FileId(0), text);
+        assert!(errors.is_empty());
+        let root = docs[0].root.clone().unwrap();
+        let mut obj = crate::kustomize::object_from_shared(&root)
+            .unwrap()
+            .unwrap();
+        let mut budget = usize::MAX;
+        assert!(apply_within(&mut obj, &vars(), &mut budget));
+        assert_eq!(obj.body.str_at(&["data", "cluster"]), Some("prod"));
+        assert_eq!(obj.body.str_at(&["data", "fixed"]), Some("x"));
+        // The build's own tree is untouched, and `metadata` is still the build's.
+        assert_eq!(root.str_at(&["data", "cluster"]), Some("${CLUSTER}"));
+        let metadata = |node: &Node| match &node.get("metadata").unwrap().value {
+            Value::Map(entries) => Arc::as_ptr(entries),
+            _ => unreachable!(),
+        };
+        assert_eq!(metadata(&obj.body), metadata(&root));
+
+        // Out of budget at the second string: the first is substituted, the second is not.
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  a: ${CLUSTER}\n  b: ${LONG}\n";
+        let (docs, _) = crate::source::yaml::parse(crate::source::FileId(0), text);
+        let mut obj = crate::kustomize::object_from_shared(docs[0].root.as_ref().unwrap())
+            .unwrap()
+            .unwrap();
+        let mut long = vars();
+        long.values.insert("LONG".into(), Some("x".repeat(1_000)));
+        let mut budget = 100;
+        assert!(!apply_within(&mut obj, &long, &mut budget));
+        assert_eq!(obj.body.str_at(&["data", "a"]), Some("prod"));
+        assert_eq!(obj.body.str_at(&["data", "b"]), Some("${LONG}"));
     }
 
     fn vars() -> Vars {

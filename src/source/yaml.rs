@@ -6,6 +6,8 @@
 //! Aliases are expanded with a node budget and nesting is bounded, so a hostile file becomes
 //! an error, never a hang or a stack overflow.
 
+use std::sync::Arc;
+
 use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
@@ -67,8 +69,30 @@ pub enum Value {
         text: CompactString,
         plain: bool,
     },
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    /// Collections share their children: a copy of a tree (a patched object, a substituted
+    /// one) copies only the collections on the paths it changes.
+    Seq(Arc<[Node]>),
+    Map(Arc<[(Node, Node)]>),
+}
+
+impl Value {
+    /// A mapping of these entries.
+    pub fn map(entries: Vec<(Node, Node)>) -> Value {
+        Value::Map(entries.into())
+    }
+
+    /// A sequence of these items.
+    pub fn seq(items: Vec<Node>) -> Value {
+        Value::Seq(items.into())
+    }
+}
+
+/// Edits the entries or items of a collection as a vector (to add or remove some): a shared
+/// collection is copied first, its children shared.
+pub fn edit<T: Clone>(shared: &mut Arc<[T]>, f: impl FnOnce(&mut Vec<T>)) {
+    let mut items = shared.to_vec();
+    f(&mut items);
+    *shared = items.into();
 }
 
 /// A YAML problem at a place in a file.
@@ -144,7 +168,7 @@ impl Node {
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
         match &mut self.value {
-            Value::Map(entries) => entries
+            Value::Map(entries) => Arc::make_mut(entries)
                 .iter_mut()
                 .rev()
                 .find(|(k, _)| k.as_str() == Some(key))
@@ -178,12 +202,12 @@ impl Node {
         match (&self.value, &other.value) {
             (Value::Scalar { text: a, .. }, Value::Scalar { text: b, .. }) => a == b,
             (Value::Seq(a), Value::Seq(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_content(y))
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.same_content(y))
             }
             (Value::Map(a), Value::Map(b)) => {
                 a.len() == b.len()
                     && a.iter()
-                        .zip(b)
+                        .zip(b.iter())
                         .all(|((ka, va), (kb, vb))| ka.same_content(kb) && va.same_content(vb))
             }
             _ => false,
@@ -466,7 +490,7 @@ fn build<'a>(
                     start: *skip_start,
                     end: schemas.original(byte(end)),
                 },
-                value: Value::Map(Vec::new()),
+                value: Value::map(Vec::new()),
             };
             if *skip_anchor > 0 {
                 anchors.insert(*skip_anchor, placeholder.clone());
@@ -567,11 +591,7 @@ fn build<'a>(
                     }) => (
                         Node {
                             span: Span { file, start, end },
-                            value: Value::Seq({
-                                let mut items = items;
-                                items.shrink_to_fit();
-                                items
-                            }),
+                            value: Value::seq(items),
                         },
                         anchor,
                     ),
@@ -585,7 +605,7 @@ fn build<'a>(
                         (
                             Node {
                                 span: Span { file, start, end },
-                                value: Value::Map(entries),
+                                value: Value::map(entries),
                             },
                             anchor,
                         )
@@ -623,7 +643,7 @@ const MAX_ERRORS: usize = 16;
 /// Applies merge keys (`<<`) and reports duplicate keys and keys that are not scalars, which
 /// Kubernetes' YAML library (YAML → JSON) rejects. Linear in the size of the mapping.
 fn finish_map(
-    mut entries: Vec<(Node, Node)>,
+    entries: Vec<(Node, Node)>,
     text: &str,
     errors: &mut Vec<YamlError>,
 ) -> Vec<(Node, Node)> {
@@ -632,7 +652,6 @@ fn finish_map(
     if !entries.iter().any(|(key, _)| is_merge(key)) {
         // The usual mapping: checked where it is, without copies.
         check_keys(&entries, text, errors);
-        entries.shrink_to_fit();
         return entries;
     }
     let mut report = |error: YamlError| {
@@ -649,11 +668,11 @@ fn finish_map(
     for (key, value) in entries {
         if matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<") {
             match value.value {
-                Value::Map(m) => merged.extend(m),
+                Value::Map(m) => merged.extend(m.iter().cloned()),
                 Value::Seq(items) => {
-                    for item in items {
-                        if let Value::Map(m) = item.value {
-                            merged.extend(m);
+                    for item in items.iter() {
+                        if let Value::Map(m) = &item.value {
+                            merged.extend(m.iter().cloned());
                         }
                     }
                 }
