@@ -432,22 +432,25 @@ impl LoadedPatch<'_> {
 pub fn merge(target: &mut Node, patch: &Node) {
     match (&mut target.value, &patch.value) {
         (Value::Map(entries), Value::Map(patch_entries)) => {
-            // Only the collections on the patched paths are copied; the rest stays shared.
-            for (key, value) in patch_entries.iter() {
-                let Some(name) = key.as_str() else { continue };
-                if name.starts_with('$') {
-                    continue;
+            // This level is copied once; below it, only the collections on the patched paths
+            // are, the rest stays shared with the build.
+            yaml::edit(entries, |entries| {
+                for (key, value) in patch_entries.iter() {
+                    let Some(name) = key.as_str() else { continue };
+                    if name.starts_with('$') {
+                        continue;
+                    }
+                    let existing = entries.iter().position(|(k, _)| k.as_str() == Some(name));
+                    match existing {
+                        Some(i) if value.is_null() => {
+                            entries.remove(i);
+                        }
+                        Some(i) => merge(&mut entries[i].1, value),
+                        None if value.is_null() => {}
+                        None => entries.push((key.clone(), value.clone())),
+                    }
                 }
-                let existing = entries.iter().position(|(k, _)| k.as_str() == Some(name));
-                match existing {
-                    Some(i) if value.is_null() => yaml::edit(entries, |e| {
-                        e.remove(i);
-                    }),
-                    Some(i) => merge(&mut Arc::make_mut(entries)[i].1, value),
-                    None if value.is_null() => {}
-                    None => yaml::edit(entries, |e| e.push((key.clone(), value.clone()))),
-                }
-            }
+            });
         }
         _ => *target = patch.clone(),
     }

@@ -87,8 +87,9 @@ impl Value {
     }
 }
 
-/// Edits the entries or items of a collection as a vector (to add or remove some): a shared
-/// collection is copied first, its children shared.
+/// Edits the entries or items of a collection as a vector, to add or remove some: they are
+/// copied into a vector, edited and frozen again. The copy is shallow: the children's own
+/// collections stay shared. One call per edited collection, not per change.
 pub fn edit<T: Clone>(shared: &mut Arc<[T]>, f: impl FnOnce(&mut Vec<T>)) {
     let mut items = shared.to_vec();
     f(&mut items);
