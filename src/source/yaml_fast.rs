@@ -1,5 +1,6 @@
-//! A scanner for the plain block YAML that fleets are made of, emitting exactly the events and
-//! markers `saphyr-parser` would, several times faster.
+//! A scanner for the plain block YAML that fleets are made of, emitting the events
+//! `saphyr-parser` would, with the marker positions fleetlint's tree reads, several times
+//! faster.
 //!
 //! Parsing is most of a run: nearly every byte of a fleet is YAML, and almost all of it is the
 //! same simple dialect (block mappings and sequences, one-line scalars, literal and folded
@@ -7,9 +8,13 @@
 //! and nothing else: on anything outside it (flow collections over several lines, tags,
 //! quoted or plain scalars over several lines, folded blocks with more-indented lines,
 //! escapes, tabs, errors of any kind) it returns `None` and the caller parses the file with
-//! saphyr. Differential tests hold its events and markers equal to
-//! saphyr's on every YAML file of the test data and the corpus, and on generated and randomly
-//! mutated YAML.
+//! saphyr. Differential tests hold the trees built from its events (spans included) equal to
+//! those built from saphyr's, on every YAML file of the test data and the corpus, and on
+//! generated and randomly mutated YAML.
+//!
+//! The tree reads where each node starts and where scalars and collections end, not where a
+//! collection's start marker ends: after `{ ` saphyr's start marker runs over the space, this
+//! scanner's does not.
 //!
 //! Positions are byte offsets (saphyr's are character indices; the two agree on ASCII and the
 //! caller maps saphyr's).
@@ -1071,7 +1076,7 @@ mod tests {
             Single(String),
             Double(String),
             /// A block scalar: its lines, stripped (`|-`), folded (`>`).
-            Literal(Vec<String>, bool, bool),
+            Block(Vec<String>, bool, bool),
             Map(Vec<(String, Gen)>),
             Seq(Vec<Gen>),
             EmptySeq,
@@ -1116,7 +1121,7 @@ mod tests {
                 )
                     .prop_map(|(mut lines, first, strip, folded)| {
                         lines.insert(0, first);
-                        Gen::Literal(lines, strip, folded)
+                        Gen::Block(lines, strip, folded)
                     }),
                 Just(Gen::EmptySeq),
                 Just(Gen::EmptyMap),
@@ -1155,7 +1160,7 @@ mod tests {
                         entries.iter().map(|(k, v)| format!("{k}: {v}")).collect();
                     out.push_str(&format!("{{{}}}{tail}\n", entries.join(", ")));
                 }
-                Gen::Literal(lines, strip, folded) => {
+                Gen::Block(lines, strip, folded) => {
                     out.push_str(if *folded { ">" } else { "|" });
                     out.push_str(if *strip { "-\n" } else { "\n" });
                     for line in lines {
