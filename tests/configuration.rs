@@ -426,6 +426,37 @@ fn a_mapped_source_is_rendered_from_its_directory() {
 }
 
 #[test]
+fn a_source_mapped_to_the_repository_root_resolves_inside_it() {
+    // Mapped to `.`: `./deploy` is looked for at the repository root, where it does not exist
+    // (it is not a path that climbs above the source root).
+    let (_, out) = lint_json(
+        "testdata/config/sources",
+        "sources:\n  flux-system/platform: .\n",
+        &[],
+    );
+    let missing: Vec<(String, String)> = out["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "FL003")
+        .map(|d| {
+            (
+                format!("{}:{}", d["file"].as_str().unwrap_or_default(), d["line"]),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        missing,
+        [(
+            "clusters/dev/platform.yaml:19".to_string(),
+            "path \"./deploy\" of Kustomization \"flux-system/platform\" does not exist"
+                .to_string()
+        )]
+    );
+}
+
+#[test]
 fn a_mapped_path_is_relative_to_the_mapped_directory() {
     // Mapped one level too deep: `./deploy` is looked for in vendor/platform/deploy.
     let (_, out) = lint_json(

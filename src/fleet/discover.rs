@@ -138,13 +138,6 @@ fn candidate_roots(repo: &Repo, id: FileId) -> (Vec<Root>, Vec<Object>) {
     (roots, flux_objects)
 }
 
-fn is_under(path: &str, dir: &str) -> bool {
-    dir.is_empty()
-        || path
-            .strip_prefix(dir)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
     // Every YAML file under the targets is read and parsed once, on all cores: most of them
     // are rendered later anyway, and the renders then find them parsed.
@@ -190,9 +183,11 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
     let mut roots: Vec<Root> = unique
         .into_iter()
         .filter(|r| {
-            targets
-                .iter()
-                .any(|t| is_under(&r.path, t) || is_under(t, &r.path) || is_under(&r.defined_in, t))
+            targets.iter().any(|t| {
+                source::is_under(&r.path, t)
+                    || source::is_under(t, &r.path)
+                    || source::is_under(&r.defined_in, t)
+            })
         })
         .collect();
 
@@ -203,7 +198,7 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
         for target in targets {
             let seeds: Vec<Object> = flux_objects
                 .iter()
-                .filter(|o| is_under(&repo.file(o.origin.file).path, target))
+                .filter(|o| source::is_under(&repo.file(o.origin.file).path, target))
                 .cloned()
                 .collect();
             let name = folder_name(repo, target);
@@ -284,7 +279,8 @@ fn bootstrap_root(
         ancestors.push(acc.clone());
     }
     let source_root = ancestors.into_iter().find(|a| {
-        source::resolve(a, path).is_some_and(|dir| is_under(file_path, &dir) && dir != *file_path)
+        source::resolve(a, path)
+            .is_some_and(|dir| source::is_under(file_path, &dir) && dir != *file_path)
             && repo.entry(a) == Entry::Dir
     });
     // A sync definition whose path does not hold it is a template or a copy, not a root.

@@ -873,7 +873,7 @@ impl Cluster {
             // A mapped artifact's root is the mapped directory: a leading `/` means it, and
             // `..` cannot leave it (SecureJoin).
             Some(mapped) => source::resolve(mapped, path_ref.value.trim_start_matches('/'))
-                .filter(|dir| dir == mapped || dir.starts_with(&format!("{mapped}/"))),
+                .filter(|dir| source::is_under(dir, mapped)),
             None => source::resolve(&self.source_root, &path_ref.value),
         };
         let problem = if ks.spec.path.is_none() && from_this_repo && ks.parent.is_some() {

@@ -504,6 +504,15 @@ pub fn join(dir: &str, name: &str) -> String {
     path
 }
 
+/// Whether a repository-relative `path` is `dir` or inside it; everything is inside the
+/// repository root (`""`).
+pub fn is_under(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The directory part of a repository-relative path.
 pub fn parent(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
