@@ -516,20 +516,14 @@ fn unapplied_sources(repo: &Repo, cluster: &Cluster) -> Vec<Object> {
     let mut found = Vec::new();
     let names_one = |text: &str| wanted.iter().any(|(_, _, name)| text.contains(name));
     for path in discover::yaml_files(repo, "") {
-        // Most files were parsed by discovery; the others are parsed only if they might hold one.
-        let file = match repo.loaded(&path) {
-            Some(id) => repo.file(id),
-            None => match repo.read(&path) {
-                Ok(text) if names_one(&text) => match repo.load(&path) {
-                    Ok(id) => repo.file(id),
-                    Err(_) => continue,
-                },
-                _ => continue,
-            },
-        };
-        if !names_one(&file.text) {
+        // Files are parsed only if they might hold one.
+        if !repo.text_matches(&path, names_one) {
             continue;
         }
+        let Ok(id) = repo.load(&path) else {
+            continue;
+        };
+        let file = repo.file(id);
         for doc in &file.docs {
             let Some(Ok(Some(obj))) = doc.root.as_ref().map(crate::kustomize::object_from_shared)
             else {

@@ -172,17 +172,21 @@ impl std::fmt::Display for LoadError {
     }
 }
 
-/// The repository being checked. Shared by all stages; caches are behind locks so that files
-/// can be parsed in parallel.
 /// A directory's entries, sorted by name, shared between the walks that read it.
 pub type Listing = Arc<[(String, Entry)]>;
 
+/// One path's load: unset until the thread that reads and parses it is done.
+type LoadCell = Arc<OnceLock<Result<FileId, LoadError>>>;
+
+/// The repository being checked. Shared by all stages; caches are behind locks so that files
+/// can be parsed in parallel.
 pub struct Repo {
     /// The root, canonicalised: every read is checked to stay below it.
     root: PathBuf,
     files: RwLock<HashMap<FileId, Arc<SourceFile>>>,
     next_id: AtomicU32,
-    loaded: Mutex<HashMap<String, Result<FileId, LoadError>>>,
+    /// Each path's load, made once by the first thread that asks; the others wait for it.
+    loaded: Mutex<HashMap<String, LoadCell>>,
     entries: Mutex<HashMap<String, Entry>>,
     /// Directory listings, read once: discovery, the bootstrap search, generators and the
     /// search for unapplied sources all walk the same directories.
@@ -365,25 +369,42 @@ impl Repo {
         }
     }
 
-    /// Reads and parses a file once; later calls return the same id.
+    /// Reads and parses a file once; later calls return the same id. A thread asking for a
+    /// file another one is parsing waits for that parse, so no file is parsed twice.
     pub fn load(&self, rel: &str) -> Result<FileId, LoadError> {
-        if let Some(result) = self.lock_loaded().get(rel) {
-            return result.clone();
-        }
-        let result = self.read_and_parse(rel);
-        let mut loaded = self.lock_loaded();
-        // Another thread may have won the race; keep the first result so ids stay unique.
-        loaded.entry(rel.to_string()).or_insert(result).clone()
+        self.load_cell(rel)
+            .get_or_init(|| self.read_and_parse(rel))
+            .clone()
     }
 
     /// The id of a file already read and parsed, without touching the disk.
     pub fn loaded(&self, rel: &str) -> Option<FileId> {
         self.lock_loaded()
             .get(rel)
+            .and_then(|cell| cell.get())
             .and_then(|r| r.as_ref().ok().copied())
     }
 
-    fn lock_loaded(&self) -> std::sync::MutexGuard<'_, HashMap<String, Result<FileId, LoadError>>> {
+    /// Whether `f` holds of a file's text, looked at without parsing it: the text of a loaded
+    /// file, else the file read again. False for a file that cannot be read.
+    pub fn text_matches(&self, rel: &str, f: impl Fn(&str) -> bool) -> bool {
+        if let Some(id) = self.loaded(rel) {
+            return f(&self.file(id).text);
+        }
+        self.read(rel).is_ok_and(|text| f(&text))
+    }
+
+    fn load_cell(&self, rel: &str) -> LoadCell {
+        let mut loaded = self.lock_loaded();
+        if let Some(cell) = loaded.get(rel) {
+            return Arc::clone(cell);
+        }
+        let cell = LoadCell::default();
+        loaded.insert(rel.to_string(), Arc::clone(&cell));
+        cell
+    }
+
+    fn lock_loaded(&self) -> std::sync::MutexGuard<'_, HashMap<String, LoadCell>> {
         self.loaded.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -566,6 +587,23 @@ mod tests {
         );
         assert_eq!(old_mac.line_col(5), (2, 1));
         assert_eq!(old_mac.line_col(11), (3, 1));
+    }
+
+    #[test]
+    fn a_file_loaded_by_many_threads_at_once_is_read_and_registered_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let body: String = (0..2000).map(|i| format!("k{i}: v{i}\n")).collect();
+        std::fs::write(dir.path().join("big.yaml"), body).unwrap();
+        let repo = Repo::open(dir.path()).unwrap();
+        let ids: Vec<FileId> = std::thread::scope(|s| {
+            let loads: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| repo.load("big.yaml").unwrap()))
+                .collect();
+            loads.into_iter().map(|l| l.join().unwrap()).collect()
+        });
+        assert!(ids.iter().all(|id| *id == ids[0]));
+        assert_eq!(repo.file_count(), 1, "one SourceFile, not one per racing thread");
+        assert_eq!(repo.files().len(), 1);
     }
 
     #[test]
