@@ -176,3 +176,26 @@ fn a_generated_multi_cluster_fleet_is_deterministic() {
     }
     assert!(human.contains("in 8 clusters"), "{human}");
 }
+
+/// Builds of several Kustomizations may ask for a file no one has read yet at the same
+/// moment: it is read and parsed once, and registered once (a second registration would
+/// scan its suppression comments twice).
+#[test]
+fn a_file_loaded_by_many_threads_at_once_is_registered_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let body: String = (0..2000).map(|i| format!("k{i}: v{i}\n")).collect();
+    write(dir.path(), "big.yaml", &body);
+    let repo = fleetlint::source::Repo::open(dir.path()).unwrap();
+    let ids: Vec<_> = std::thread::scope(|s| {
+        let loads: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| repo.load("big.yaml").unwrap()))
+            .collect();
+        loads.into_iter().map(|l| l.join().unwrap()).collect()
+    });
+    assert!(ids.iter().all(|id| *id == ids[0]));
+    assert_eq!(
+        repo.file_count(),
+        1,
+        "one SourceFile, not one per racing thread"
+    );
+}

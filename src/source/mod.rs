@@ -590,23 +590,6 @@ mod tests {
     }
 
     #[test]
-    fn a_file_loaded_by_many_threads_at_once_is_read_and_registered_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let body: String = (0..2000).map(|i| format!("k{i}: v{i}\n")).collect();
-        std::fs::write(dir.path().join("big.yaml"), body).unwrap();
-        let repo = Repo::open(dir.path()).unwrap();
-        let ids: Vec<FileId> = std::thread::scope(|s| {
-            let loads: Vec<_> = (0..8)
-                .map(|_| s.spawn(|| repo.load("big.yaml").unwrap()))
-                .collect();
-            loads.into_iter().map(|l| l.join().unwrap()).collect()
-        });
-        assert!(ids.iter().all(|id| *id == ids[0]));
-        assert_eq!(repo.file_count(), 1, "one SourceFile, not one per racing thread");
-        assert_eq!(repo.files().len(), 1);
-    }
-
-    #[test]
     fn resolve_paths() {
         assert_eq!(resolve("a/b", "../c").as_deref(), Some("a/c"));
         assert_eq!(resolve("a", "./x/./y/").as_deref(), Some("a/x/y"));

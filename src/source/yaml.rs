@@ -375,16 +375,18 @@ impl CharToByte {
     }
 }
 
+/// A collection being built. Its items (entries) so far are the tail of the builder's one
+/// item (entry) stack from `first` on: no vector per collection grows and is copied again.
 enum Frame {
     Seq {
         start: u32,
         anchor: usize,
-        items: Vec<Node>,
+        first: usize,
     },
     Map {
         start: u32,
         anchor: usize,
-        entries: Vec<(Node, Node)>,
+        first: usize,
         key: Option<Node>,
     },
 }
@@ -443,6 +445,9 @@ fn build<'a>(
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
+    // The items and entries of the open collections, innermost last (see `Frame`).
+    let mut items: Vec<Node> = Vec::new();
+    let mut entries: Vec<(Node, Node)> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::default();
     let mut budget = AliasBudget::default();
     let mut doc_start = 0u32;
@@ -497,7 +502,7 @@ fn build<'a>(
                 anchors.insert(*skip_anchor, placeholder.clone());
             }
             skipping = None;
-            if let Some(Frame::Map { entries, key, .. }) = stack.last_mut()
+            if let Some(Frame::Map { key, .. }) = stack.last_mut()
                 && let Some(k) = key.take()
             {
                 entries.push((k, placeholder));
@@ -570,13 +575,13 @@ fn build<'a>(
                     Frame::Seq {
                         start,
                         anchor,
-                        items: Vec::new(),
+                        first: items.len(),
                     }
                 } else {
                     Frame::Map {
                         start,
                         anchor,
-                        entries: Vec::new(),
+                        first: entries.len(),
                         key: None,
                     }
                 });
@@ -588,29 +593,26 @@ fn build<'a>(
                     Some(Frame::Seq {
                         start,
                         anchor,
-                        items,
+                        first,
                     }) => (
                         Node {
                             span: Span { file, start, end },
-                            value: Value::seq(items),
+                            value: Value::Seq(items.drain(first..).collect()),
                         },
                         anchor,
                     ),
                     Some(Frame::Map {
                         start,
                         anchor,
-                        entries,
+                        first,
                         ..
-                    }) => {
-                        let entries = finish_map(entries, original, &mut errors);
-                        (
-                            Node {
-                                span: Span { file, start, end },
-                                value: Value::map(entries),
-                            },
-                            anchor,
-                        )
-                    }
+                    }) => (
+                        Node {
+                            span: Span { file, start, end },
+                            value: finish_map(&mut entries, first, original, &mut errors),
+                        },
+                        anchor,
+                    ),
                     None => continue,
                 };
                 if anchor > 0 {
@@ -627,8 +629,8 @@ fn build<'a>(
         };
         match stack.last_mut() {
             None => doc_root = Some(complete),
-            Some(Frame::Seq { items, .. }) => items.push(complete),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Seq { .. }) => items.push(complete),
+            Some(Frame::Map { key, .. }) => match key.take() {
                 None => *key = Some(complete),
                 Some(k) => entries.push((k, complete)),
             },
@@ -643,18 +645,21 @@ const MAX_ERRORS: usize = 16;
 
 /// Applies merge keys (`<<`) and reports duplicate keys and keys that are not scalars, which
 /// Kubernetes' YAML library (YAML → JSON) rejects. Linear in the size of the mapping.
+/// The mapping is the entries from `first` on, which are taken off the stack.
 fn finish_map(
-    entries: Vec<(Node, Node)>,
+    stack: &mut Vec<(Node, Node)>,
+    first: usize,
     text: &str,
     errors: &mut Vec<YamlError>,
-) -> Vec<(Node, Node)> {
+) -> Value {
     let is_merge =
         |key: &Node| matches!(&key.value, Value::Scalar { text, plain: true } if text == "<<");
-    if !entries.iter().any(|(key, _)| is_merge(key)) {
-        // The usual mapping: checked where it is, without copies.
-        check_keys(&entries, text, errors);
-        return entries;
+    if !stack[first..].iter().any(|(key, _)| is_merge(key)) {
+        // The usual mapping: checked where it is, and moved once into its final place.
+        check_keys(&stack[first..], text, errors);
+        return Value::Map(stack.drain(first..).collect());
     }
+    let entries: Vec<(Node, Node)> = stack.drain(first..).collect();
     let mut report = |error: YamlError| {
         if errors.len() < MAX_ERRORS {
             errors.push(error);
@@ -723,7 +728,7 @@ fn finish_map(
             out.push((key, value));
         }
     }
-    out
+    Value::map(out)
 }
 
 /// Mappings up to this many keys look for duplicates pairwise: cheaper than hashing them.
