@@ -416,6 +416,7 @@ pub fn load_with(root: &Path, targets: &[PathBuf], config: &Config) -> Result<Fl
             timings.discover = started.elapsed();
             let started = std::time::Instant::now();
             let bootstrap = fleet::bootstrap::find(&repo);
+            repo.release_schema_texts();
             let clusters: Vec<ClusterModel> = discovery
                 .roots
                 .par_iter()

@@ -92,7 +92,10 @@ pub struct Unused {
 
 /// The directives of one file, in order.
 pub fn scan(file: &SourceFile) -> Vec<Directive> {
-    let text = file.text.as_str();
+    if file.text_released() {
+        return Vec::new(); // only texts without a directive are let go
+    }
+    let text = file.text();
     // Most files have no directive: one vectorised search over the text tells.
     if memchr::memmem::find(text.as_bytes(), MARKER.as_bytes()).is_none() {
         return Vec::new();
@@ -220,7 +223,7 @@ fn directive(
     index: usize,
     hash: usize,
 ) -> Directive {
-    let text = file.text.as_str();
+    let text = file.text();
     let span = |start: usize, end: usize| Span {
         file: file.id,
         start: start as u32,
@@ -281,7 +284,7 @@ fn directive(
 
 /// The rules of `fleetlint: ignore[a, b]` in the comment at `hash`, and whether it is malformed.
 fn parse_entries(file: &SourceFile, hash: usize, line_end: usize) -> (Vec<Entry>, bool) {
-    let comment = &file.text[hash..line_end];
+    let comment = &file.text()[hash..line_end];
     let after_marker = comment
         .find(MARKER)
         .map(|i| i + MARKER.len())

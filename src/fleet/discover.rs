@@ -152,7 +152,7 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
         .filter(|id| {
             let file = repo.file(*id);
             // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
-            file.path.ends_with("gotk-sync.yaml") || MARKERS.iter().any(|m| file.text.contains(m))
+            file.path.ends_with("gotk-sync.yaml") || MARKERS.iter().any(|m| file.text().contains(m))
         })
         .collect();
 

@@ -281,7 +281,7 @@ pub fn generate(
                 && let Ok(id) = repo.load(&path)
             {
                 let file = repo.file(id);
-                for line in file.text.lines() {
+                for line in file.text().lines() {
                     let line = line.trim();
                     if line.is_empty() || line.starts_with('#') {
                         continue;

@@ -52,7 +52,7 @@ fn ignore_rules(repo: &Repo, source_root: &str) -> Gitignore {
     if repo.entry(&sourceignore) == Entry::File
         && let Ok(id) = repo.load(&sourceignore)
     {
-        for line in repo.file(id).text.lines() {
+        for line in repo.file(id).text().lines() {
             let _ = builder.add_line(None, line);
         }
     }

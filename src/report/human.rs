@@ -101,7 +101,7 @@ impl SourceCode for Windowed {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text = self.file.text.as_str();
+        let text = self.file.text();
         let (start, end) = (span.offset(), span.offset() + span.len());
         if end > text.len() {
             return Err(MietteError::OutOfBounds);
@@ -144,7 +144,7 @@ impl Sources<'_> {
             .line_starts
             .entry(file.id)
             .or_insert_with(|| {
-                let bytes = file.text.as_bytes();
+                let bytes = file.text().as_bytes();
                 let mut starts = vec![0];
                 for (i, &b) in bytes.iter().enumerate() {
                     let ends_line = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));

@@ -44,11 +44,20 @@ pub struct Span {
 pub struct SourceFile {
     pub id: FileId,
     pub path: String,
-    pub text: String,
+    /// The text, unset only after [`Repo::release_schema_texts`] let it go; then it is read
+    /// again from `reread_from` if something asks for it.
+    text: OnceLock<String>,
+    text_len: usize,
+    reread_from: Option<PathBuf>,
+    /// Bytes of CRD schemas the documents leave out.
+    schema_bytes: usize,
     pub docs: Vec<Document>,
     pub errors: Vec<YamlError>,
-    /// Byte offsets where lines start, computed on first use by [`SourceFile::line_col`].
+    /// Byte offsets where lines start, computed on first use by [`SourceFile::line_col`], or
+    /// when the text is let go.
     line_starts: OnceLock<Vec<u32>>,
+    /// The text is ASCII (known once it is let go): then positions need only `line_starts`.
+    ascii: bool,
 }
 
 impl SourceFile {
@@ -62,34 +71,64 @@ impl SourceFile {
         SourceFile {
             id,
             path,
-            text,
+            text_len: text.len(),
+            text: OnceLock::from(text),
+            reread_from: None,
+            schema_bytes: 0,
             docs,
             errors,
             line_starts: OnceLock::new(),
+            ascii: false,
         }
+    }
+
+    /// The file's text. A text let go after parsing is read again (a file that vanished or
+    /// became something else since reads as empty: spans are clamped to it).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| {
+            let Some(full) = &self.reread_from else {
+                return String::new();
+            };
+            // Still a regular file, not a link put in its place since it was first read.
+            match fs::symlink_metadata(full) {
+                Ok(m) if m.is_file() => read_text(full).unwrap_or_default(),
+                _ => String::new(),
+            }
+        })
+    }
+
+    /// Whether the text was let go (and not read again since): such a text holds no
+    /// suppression comment (see [`Repo::release_schema_texts`]).
+    pub fn text_released(&self) -> bool {
+        self.reread_from.is_some() && self.text.get().is_none()
+    }
+
+    /// Bytes in the text when it was read.
+    pub fn len(&self) -> usize {
+        self.text_len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text_len == 0
     }
 
     /// The 1-based line and column (in characters) of a byte offset, clamped to the text.
     /// Lines are indexed once per file, so a file with thousands of findings is not rescanned
     /// from its start for each of them.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let text = &self.text;
+        // A released ASCII text needs no reading again: columns are byte distances.
+        if self.text_released() && self.ascii {
+            let offset = (offset as usize).min(self.text_len);
+            let starts = self.line_starts.get().expect("indexed before release");
+            let line = starts.partition_point(|&s| s as usize <= offset);
+            return (line, offset - starts[line - 1] as usize + 1);
+        }
+        let text = self.text();
         let mut offset = (offset as usize).min(text.len());
         while !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        // Line breaks as YAML (and miette) count them: `\n`, `\r\n` and a lone `\r`.
-        // Found with memchr: the files with findings include multi-megabyte CRD bundles.
-        let starts = self.line_starts.get_or_init(|| {
-            let bytes = text.as_bytes();
-            let mut starts = vec![0];
-            for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-                if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
-                    starts.push(i as u32 + 1);
-                }
-            }
-            starts
-        });
+        let starts = self.line_starts.get_or_init(|| line_starts(text));
         let line = starts.partition_point(|&s| s as usize <= offset);
         let start = starts[line - 1] as usize;
         (line, text[start..offset].chars().count() + 1)
@@ -97,11 +136,12 @@ impl SourceFile {
 
     /// A span covering nothing at the start of the file, for findings about the file itself.
     pub fn start_span(&self) -> Span {
-        let end = self.text.find('\n').unwrap_or(self.text.len()) as u32;
+        let text = self.text();
+        let end = text.find('\n').unwrap_or(text.len()) as u32;
         Span {
             file: self.id,
             start: 0,
-            end: end.min(self.text.len() as u32),
+            end: end.min(text.len() as u32),
         }
     }
 }
@@ -175,6 +215,24 @@ impl std::fmt::Display for LoadError {
 /// A directory's entries, sorted by name, shared between the walks that read it.
 pub type Listing = Arc<[(String, Entry)]>;
 
+/// Byte offsets where lines start. Line breaks as YAML (and miette) count them: `\n`,
+/// `\r\n` and a lone `\r`. Found with memchr: the files with findings include
+/// multi-megabyte CRD bundles.
+fn line_starts(text: &str) -> Vec<u32> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+            starts.push(i as u32 + 1);
+        }
+    }
+    starts
+}
+
+/// Files with at least this many bytes of CRD schemas may have their text let go after
+/// discovery (see [`Repo::release_schema_texts`]).
+const RELEASED_SCHEMA_BYTES: usize = 64 * 1024;
+
 /// One path's load: unset until the thread that reads and parses it is done.
 type LoadCell = Arc<OnceLock<Result<FileId, LoadError>>>;
 
@@ -224,7 +282,7 @@ impl Repo {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .values()
-            .map(|f| f.text.len())
+            .map(|f| f.len())
             .sum()
     }
 
@@ -385,11 +443,36 @@ impl Repo {
             .and_then(|r| r.as_ref().ok().copied())
     }
 
+    /// Lets go of the texts that are mostly CRD schemas, which the parsed documents leave out:
+    /// they are most of a large fleet's bytes, and after discovery only a finding in one of
+    /// these files (rare) needs its text again, which is then read again. A text holding a
+    /// suppression comment is kept: every file's comments are read after the checks.
+    pub fn release_schema_texts(&self) {
+        let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
+        for file in files.values_mut() {
+            let Some(file) = Arc::get_mut(file) else {
+                continue; // someone still reads it
+            };
+            let releasable = file.schema_bytes >= RELEASED_SCHEMA_BYTES
+                && file.schema_bytes * 2 >= file.text_len
+                && file.text.get().is_some_and(|text| {
+                    memchr::memmem::find(text.as_bytes(), crate::suppress::MARKER.as_bytes())
+                        .is_none()
+                });
+            if releasable && let Some(text) = file.text.take() {
+                // The report still places findings in it without reading it again.
+                file.line_starts.get_or_init(|| line_starts(&text));
+                file.ascii = text.is_ascii();
+                file.reread_from = Some(self.root.join(&file.path));
+            }
+        }
+    }
+
     /// Whether `f` holds of a file's text, looked at without parsing it: the text of a loaded
     /// file, else the file read again. False for a file that cannot be read.
     pub fn text_matches(&self, rel: &str, f: impl Fn(&str) -> bool) -> bool {
         if let Some(id) = self.loaded(rel) {
-            return f(&self.file(id).text);
+            return f(self.file(id).text());
         }
         self.read(rel).is_ok_and(|text| f(&text))
     }
@@ -462,12 +545,14 @@ impl Repo {
             || path.ends_with(".yml")
             || path.ends_with(".yaml.gotmpl")
             || is_kustomization_name(&path);
-        let (docs, errors) = if is_yaml {
-            yaml::parse(id, &text)
+        let (docs, errors, schema_bytes) = if is_yaml {
+            yaml::parse_counting_cuts(id, &text)
         } else {
-            (Vec::new(), Vec::new())
+            (Vec::new(), Vec::new(), 0)
         };
-        let file = Arc::new(SourceFile::new(id, path, text, docs, errors));
+        let mut file = SourceFile::new(id, path, text, docs, errors);
+        file.schema_bytes = schema_bytes;
+        let file = Arc::new(file);
         self.files
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -574,7 +659,7 @@ mod tests {
             Vec::new(),
         );
         assert_eq!(file.line_col(0), (1, 1));
-        assert_eq!(file.line_col(file.text.find('x').unwrap() as u32), (2, 5));
+        assert_eq!(file.line_col(file.text().find('x').unwrap() as u32), (2, 5));
         // Inside a character: its start; past the end: the end.
         assert_eq!(file.line_col(4), (1, 4));
         assert_eq!(file.line_col(1000), (3, 1));

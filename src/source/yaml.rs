@@ -394,27 +394,38 @@ enum Frame {
 /// Parses every document of a file. Documents before an error are kept; the error is returned
 /// beside them so that one broken document does not hide the rest of what was readable.
 pub fn parse(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
+    let (docs, errors, _) = parse_with(file, original, true);
+    (docs, errors)
+}
+
+/// [`parse`], and how many bytes of CRD schemas the documents leave out (nothing reads them).
+pub fn parse_counting_cuts(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>, usize) {
     parse_with(file, original, true)
 }
 
 /// [`parse`] with saphyr alone: the reference the fast scanner is tested against.
 #[cfg(test)]
 pub(crate) fn parse_reference(file: FileId, original: &str) -> (Vec<Document>, Vec<YamlError>) {
-    parse_with(file, original, false)
+    let (docs, errors, _) = parse_with(file, original, false);
+    (docs, errors)
 }
 
-fn parse_with(file: FileId, original: &str, fast: bool) -> (Vec<Document>, Vec<YamlError>) {
+fn parse_with(file: FileId, original: &str, fast: bool) -> (Vec<Document>, Vec<YamlError>, usize) {
     // Block-style CRD schemas are cut out of the text before the parser sees them: they are
     // most of a fleet's bytes and nothing reads them. Positions are mapped back through the
     // cuts, so every span still points into the original text.
     let schemas = SchemaCuts::find(original);
     let text: &str = schemas.text.as_deref().unwrap_or(original);
+    let cut = original.len() - text.len();
+    let with_cut = |(docs, errors)| (docs, errors, cut);
     // Most files are plain block YAML, which the fast scanner reads with saphyr's events and
     // positions (in bytes already); it declines everything else.
     if let Some(events) = fast.then(|| super::yaml_fast::events(text)).flatten() {
         let len = text.len();
         let located = events.into_iter().map(Ok);
-        return build(file, original, &schemas, located, |at| at.min(len) as u32);
+        return with_cut(build(file, original, &schemas, located, |at| {
+            at.min(len) as u32
+        }));
     }
     let offsets = CharToByte::new(text);
     let located = Parser::new_from_str(text).map(|event| {
@@ -422,7 +433,9 @@ fn parse_with(file: FileId, original: &str, fast: bool) -> (Vec<Document>, Vec<Y
             .map(|(event, marker)| (event, marker.start.index(), marker.end.index()))
             .map_err(|err| (err.marker().index(), err.info().to_string()))
     });
-    build(file, original, &schemas, located, |at| offsets.byte(at))
+    with_cut(build(file, original, &schemas, located, |at| {
+        offsets.byte(at)
+    }))
 }
 
 /// An event with the start and end of its marker in the parsed text, or a parse error there.

@@ -186,7 +186,8 @@ fn span_in_file(repo: &Repo, span: source::Span) {
     if span.file == FileId::DETACHED {
         return;
     }
-    let text = &repo.file(span.file).text;
+    let file = repo.file(span.file);
+    let text = file.text();
     assert!(
         span.start <= span.end
             && (span.end as usize) <= text.len()
