@@ -71,6 +71,95 @@ impl Vars {
     /// bytes (all intermediate values included): a variable with a long value used many
     /// times, or a replacement that multiplies it, must not take gigabytes.
     pub fn substitute_within(&self, text: &str, limit: usize) -> Option<Substituted> {
+        if let Some(done) = self.substitute_plain(text, limit) {
+            return Some(done);
+        }
+        self.substitute_parsed(text, limit)
+    }
+
+    /// The common cases, where every `$` starts a plain `${NAME}`, `${NAME:=default}` or
+    /// `${NAME:-default}` (a default without `$`), without the template parser: the same
+    /// result as [`Vars::substitute_parsed`] (tested against it). `None` for text in any other
+    /// form, or when the budget might not suffice.
+    fn substitute_plain(&self, text: &str, limit: usize) -> Option<Substituted> {
+        let bytes = text.as_bytes();
+        let mut out = Substituted {
+            text: String::with_capacity(text.len()),
+            unset: Vec::new(),
+            unknown: Vec::new(),
+            error: None,
+        };
+        // At least what the parser's evaluation charges: the text as written, a default
+        // (twice: as an argument, and before the operator runs), a value (looked up), and the
+        // expression's result (returned by its operator, written out).
+        let mut charged = 0usize;
+        let mut from = 0;
+        for dollar in memchr::memchr_iter(b'$', bytes) {
+            if dollar < from {
+                return None; // a `$` inside a default
+            }
+            let name_start = dollar + 2;
+            let name_len = bytes
+                .get(name_start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            let name_end = name_start + name_len;
+            if bytes.get(dollar + 1) != Some(&b'{') || name_len == 0 {
+                return None;
+            }
+            let (default, end) = match bytes.get(name_end..name_end + 2) {
+                Some(b":=" | b":-") => {
+                    let close = memchr::memchr(b'}', &bytes[name_end..])? + name_end;
+                    (Some(&text[name_end + 2..close]), close + 1)
+                }
+                _ if bytes.get(name_end) == Some(&b'}') => (None, name_end + 1),
+                _ => return None,
+            };
+            let name = &text[name_start..name_end];
+            let default_len = default.map_or(0, str::len);
+            out.text.push_str(&text[from..dollar]);
+            charged = charged.saturating_add(dollar - from + 2 * default_len);
+            let value = match (self.values.get(name), default) {
+                (Some(Some(value)), Some(default)) if value.is_empty() => {
+                    Some((value.len(), default))
+                }
+                (Some(Some(value)), _) => Some((value.len(), value.as_str())),
+                (None, Some(default)) => Some((0, default)),
+                (known, _) => {
+                    if known.is_some() {
+                        out.unknown.push(name.to_string());
+                    } else {
+                        out.unset.push(VarUse {
+                            name: name.to_string(),
+                            range: dollar..end,
+                        });
+                    }
+                    None
+                }
+            };
+            match value {
+                Some((looked_up, result)) => {
+                    out.text.push_str(result);
+                    charged = charged
+                        .saturating_add(looked_up)
+                        .saturating_add(result.len().saturating_mul(2));
+                }
+                None => {
+                    out.text.push_str(&text[dollar..end]);
+                    charged = charged.saturating_add(end - dollar);
+                }
+            }
+            from = end;
+        }
+        out.text.push_str(&text[from..]);
+        charged = charged.saturating_add(text.len() - from);
+        (charged <= limit).then_some(out)
+    }
+
+    /// [`Vars::substitute_within`] by the template parser.
+    fn substitute_parsed(&self, text: &str, limit: usize) -> Option<Substituted> {
         let mut out = Substituted {
             text: String::new(),
             unset: Vec::new(),
@@ -912,6 +1001,58 @@ fn glob_prefixes(pattern: &[char], text: &[char]) -> Option<Vec<bool>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+        /// The plain fast path gives what the parser gives, whenever it answers.
+        #[test]
+        fn plain_substitution_agrees_with_the_parser(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "${", "}", "$", "$$", "A", "B", "UNKNOWN", "_", "x", "é", ":-", ":=", "=", "-", "/", " ", "${A}", "${B}", "${NOPE}", "${UNKNOWN}", "${A:=d}", "${B:-d}", "${NOPE:=}", "${UNKNOWN:-x}",
+                ]),
+                0..12,
+            ),
+            limit in proptest::prop_oneof![0usize..64, proptest::strategy::Just(MAX_SUBSTITUTED_BYTES)],
+        ) {
+            let text: String = pieces.concat();
+            let mut vars = Vars::default();
+            vars.values.insert("A".into(), Some("value-a".into()));
+            vars.values.insert("B".into(), Some(String::new()));
+            vars.values.insert("UNKNOWN".into(), None);
+            if let Some(plain) = vars.substitute_plain(&text, limit) {
+                proptest::prop_assert_eq!(Some(plain), vars.substitute_parsed(&text, limit), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_substitution_takes_the_common_forms_only() {
+        let mut vars = Vars::default();
+        vars.values.insert("APP".into(), Some("web".into()));
+        let plain = |t: &str| vars.substitute_plain(t, MAX_SUBSTITUTED_BYTES);
+        assert_eq!(plain("${APP}-${APP}.svc").unwrap().text, "web-web.svc");
+        assert_eq!(plain("no dollar").unwrap().text, "no dollar");
+        let unset = plain("x-${NOPE}").unwrap();
+        assert_eq!(unset.text, "x-${NOPE}");
+        assert_eq!(unset.unset[0].range, 2..9);
+        assert_eq!(plain("${APP:=x}/${NOPE:-5Gi}").unwrap().text, "web/5Gi");
+        for other in [
+            "$${APP}",
+            "${APP:+x}",
+            "${APP:-$x}",
+            "$APP",
+            "${}",
+            "${APP",
+            "${ APP}",
+            "${APP^^}",
+        ] {
+            assert!(plain(other).is_none(), "{other}");
+        }
+        // Three bytes charged per value byte, as the parser does: "web" needs 9.
+        assert!(vars.substitute_plain("${APP}", 8).is_none());
+        assert!(vars.substitute_plain("${APP}", 9).is_some());
+    }
 
     /// Brute force: the glob tried on every prefix (or suffix) separately.
     fn trim_slowly(s: &str, pattern: &str, longest: bool, prefix: bool) -> String {
