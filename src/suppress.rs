@@ -120,7 +120,7 @@ pub fn scan(file: &SourceFile) -> Vec<Directive> {
     let mut in_scalar = vec![false; found.len()];
     for root in file.docs.iter().filter_map(|d| d.root.as_ref()) {
         root.walk(&mut |node| {
-            if let Value::Scalar { .. } = node.value {
+            if let Value::Scalar(_) = node.value {
                 for (i, &(_, hash)) in found.iter().enumerate() {
                     let hash = hash as u32;
                     in_scalar[i] |= node.span.start <= hash && hash < node.span.end;

@@ -104,7 +104,7 @@ fn sorted(items: &[&str]) -> Vec<String> {
 /// null), built with fleetlint's own YAML layer.
 fn to_json(node: &Node) -> Json {
     match &node.value {
-        Value::Scalar { text, plain: true } => match text.as_str() {
+        Value::Scalar(text) if node.plain => match text.as_str() {
             "" | "~" | "null" | "Null" | "NULL" => Json::Null,
             "true" | "True" | "TRUE" => Json::Bool(true),
             "false" | "False" | "FALSE" => Json::Bool(false),
@@ -114,7 +114,7 @@ fn to_json(node: &Node) -> Json {
                 .or_else(|_| t.parse::<f64>().map(Json::from))
                 .unwrap_or_else(|_| Json::String(t.to_string())),
         },
-        Value::Scalar { text, .. } => Json::String(text.to_string()),
+        Value::Scalar(text) => Json::String(text.to_string()),
         Value::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
         Value::Map(entries) => Json::Object(
             entries

@@ -372,7 +372,7 @@ fn found(node: &Node) -> &'static str {
     match &node.value {
         Value::Seq(_) => "a list",
         Value::Map(_) => "a mapping",
-        Value::Scalar { text, plain } => match scalar_kind(text, *plain) {
+        Value::Scalar(text) => match scalar_kind(text, node.plain) {
             "bool" => "a boolean",
             "int" | "float" => "a number",
             "null" => "null",
@@ -428,7 +428,7 @@ impl Validation<'_> {
             expected,
             found: found(node),
         };
-        let container_span = if matches!(node.value, Value::Scalar { .. }) {
+        let container_span = if matches!(node.value, Value::Scalar(_)) {
             node.span
         } else {
             key
@@ -441,17 +441,17 @@ impl Validation<'_> {
                 }
             }
             Ty::Int => {
-                let ok = matches!(&node.value, Value::Scalar { text, plain } if scalar_kind(text, *plain) == "int");
+                let ok = matches!(&node.value, Value::Scalar(text) if scalar_kind(text, node.plain) == "int");
                 if !ok {
                     self.push(container_span, wrong("an integer"));
                 }
             }
             Ty::String { enums, pattern } => {
-                let Value::Scalar { text, plain } = &node.value else {
+                let Value::Scalar(text) = &node.value else {
                     self.push(container_span, wrong("a string"));
                     return;
                 };
-                if scalar_kind(text, *plain) != "string" {
+                if scalar_kind(text, node.plain) != "string" {
                     let expected = if pattern
                         .as_deref()
                         .is_some_and(|p| p.starts_with("duration"))

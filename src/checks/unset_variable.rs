@@ -48,7 +48,7 @@ fn run(cx: &Context) -> Vec<Finding> {
                     continue;
                 }
                 obj.body.walk(&mut |node| {
-                    let Value::Scalar { text, .. } = &node.value else {
+                    let Value::Scalar(text) = &node.value else {
                         return;
                     };
                     if !substitute::has_expression(text) {
@@ -79,7 +79,7 @@ fn run(cx: &Context) -> Vec<Finding> {
 /// The byte span of `range` (a range of the scalar's text) in the file, when the scalar is
 /// written on one line without escapes (so text and source line up); else the whole scalar.
 fn inner_span(node: &Node, range: Range<usize>) -> Span {
-    let Value::Scalar { text, plain } = &node.value else {
+    let Value::Scalar(text) = &node.value else {
         return node.span;
     };
     if text.contains('\n') {
@@ -87,7 +87,7 @@ fn inner_span(node: &Node, range: Range<usize>) -> Span {
         return node.span;
     }
     let written = (node.span.end - node.span.start) as usize;
-    let offset = match (*plain, written) {
+    let offset = match (node.plain, written) {
         (true, w) if w == text.len() => 0,
         // A quoted scalar without escapes: the text between the quotes.
         (false, w) if w == text.len() + 2 => 1,
@@ -279,7 +279,7 @@ mod tests {
         let (docs, _) = yaml::parse(FileId(0), text);
         let mut out = Vec::new();
         docs[0].root.as_ref().expect("a document").walk(&mut |n| {
-            if let Value::Scalar { text: s, .. } = &n.value
+            if let Value::Scalar(s) = &n.value
                 && let Some(start) = s.find("${")
             {
                 let end = start + s[start..].find('}').expect("closed") + 1;

@@ -331,6 +331,7 @@ pub fn generate(
         let span = spec.name.span;
         let mut body = Node {
             span,
+            plain: false,
             value: Value::map(vec![
                 (Node::scalar("apiVersion", span), Node::scalar("v1", span)),
                 (Node::scalar("kind", span), Node::scalar(spec.kind, span)),
@@ -338,6 +339,7 @@ pub fn generate(
                     Node::scalar("metadata", span),
                     Node {
                         span,
+                        plain: false,
                         value: Value::map(vec![(
                             Node::scalar("name", span),
                             Node::scalar(spec.name.value.clone(), span),
@@ -368,6 +370,7 @@ fn merge_data(body: &mut Node, data: &[(String, String)], span: Span) {
                 Node::scalar("data", span),
                 Node {
                     span,
+                    plain: false,
                     value: Value::map(Vec::new()),
                 },
             ))

@@ -225,7 +225,7 @@ fn parsed_inline(text: &str) -> Option<Arc<Node>> {
 fn repoint(node: &mut Node, at: Span) {
     node.span = at;
     match &mut node.value {
-        Value::Scalar { .. } => {}
+        Value::Scalar(_) => {}
         Value::Seq(items) => Arc::make_mut(items).iter_mut().for_each(|n| repoint(n, at)),
         Value::Map(entries) => {
             for (k, v) in Arc::make_mut(entries) {
@@ -262,15 +262,13 @@ impl Patch {
     /// An entry of `patchesStrategicMerge`: a path, or an inline patch as text or a mapping.
     pub fn from_strategic_merge_entry(item: &Node) -> Option<Patch> {
         match &item.value {
-            Value::Scalar { text, .. } if text.contains('\n') || text.contains(": ") => {
-                Some(Patch {
-                    span: item.span,
-                    path: None,
-                    inline: parse_inline(text, item.span),
-                    target: None,
-                })
-            }
-            Value::Scalar { text, .. } => Some(Patch {
+            Value::Scalar(text) if text.contains('\n') || text.contains(": ") => Some(Patch {
+                span: item.span,
+                path: None,
+                inline: parse_inline(text, item.span),
+                target: None,
+            }),
+            Value::Scalar(text) => Some(Patch {
                 span: item.span,
                 path: Some(PathRef {
                     value: text.to_string(),
@@ -372,7 +370,7 @@ impl LoadedPatch<'_> {
         let mut size = 0usize;
         self.body.walk(&mut |n| {
             size += 16;
-            if let Value::Scalar { text, .. } = &n.value {
+            if let Value::Scalar(text) = &n.value {
                 size += text.len();
             }
         });
@@ -422,7 +420,7 @@ impl LoadedPatch<'_> {
                     merge(std::sync::Arc::make_mut(&mut obj.body), &patch);
                 }
             }
-            Value::Scalar { .. } => {}
+            Value::Scalar(_) => {}
         }
     }
 }
@@ -479,7 +477,7 @@ fn apply_json6902(body: &mut Node, op: &Node) {
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| Arc::make_mut(items).get_mut(i)),
-            Value::Scalar { .. } => None,
+            Value::Scalar(_) => None,
         };
         match next {
             Some(n) => node = n,

@@ -283,20 +283,18 @@ fn substituted(
     node: &Node,
     one: &mut dyn FnMut(&str) -> Result<Option<String>, ()>,
 ) -> (Option<Node>, bool) {
-    let with = |value: Value| Node {
-        span: node.span,
-        value,
-    };
+    let with = |value: Value| Node::new(node.span, value);
     match &node.value {
-        Value::Scalar { text, .. } => match one(text) {
+        Value::Scalar(text) => match one(text) {
             // Flux substitutes the resource's YAML text, in which a string like "${REPLICAS}"
             // is written unquoted: the result is read again as YAML, so "3" becomes a number
             // and "true" a boolean.
             Ok(Some(new)) if new != *text => (
-                Some(with(Value::Scalar {
-                    text: new.into(),
+                Some(Node {
+                    span: node.span,
                     plain: true,
-                })),
+                    value: Value::Scalar(new.into()),
+                }),
                 true,
             ),
             Ok(_) => (None, true),
