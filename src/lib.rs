@@ -502,24 +502,28 @@ pub fn analyze_with(
         assume: &config.assume,
         unused_suppressions: &[],
     };
-    // Checks only read the model, so they run side by side; the collected order is the rules'
-    // order whatever the schedule, which keeps `dedupe` (first one wins) deterministic.
-    let mut findings = dedupe(
-        first
-            .par_iter()
-            .flat_map_iter(|check| (check.run)(&cx))
-            .collect(),
-    );
-    findings.retain(|f| !ignored(f.primary.span.file));
-
     let files: BTreeMap<FileId, std::sync::Arc<source::SourceFile>> = repo
         .files()
         .into_iter()
         .filter(|f| !config.ignore.matches(&f.path))
         .map(|f| (f.id, f))
         .collect();
-    let directives: Vec<suppress::Directive> =
-        files.values().flat_map(|f| suppress::scan(f)).collect();
+    // Checks only read the model, so they run side by side, and beside the search for
+    // suppression comments; the collected order is the rules' order whatever the schedule,
+    // which keeps `dedupe` (first one wins) deterministic.
+    let (mut findings, directives) = rayon::join(
+        || {
+            dedupe(
+                first
+                    .par_iter()
+                    .flat_map_iter(|check| (check.run)(&cx))
+                    .collect(),
+            )
+        },
+        || -> Vec<suppress::Directive> { files.values().flat_map(|f| suppress::scan(f)).collect() },
+    );
+    findings.retain(|f| !ignored(f.primary.span.file));
+
     // Files whose content this run checked: stale suppressions are reported only there (a
     // draft that no root reaches is not checked, so its comments are not known to be stale).
     let mut checked: HashSet<FileId> = reached.iter().map(|s| s.file).collect();

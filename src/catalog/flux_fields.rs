@@ -346,26 +346,54 @@ fn scalar_kind(text: &str, plain: bool) -> &'static str {
     if !plain {
         return "string";
     }
-    static INT: OnceLock<Memoised> = OnceLock::new();
-    static FLOAT: OnceLock<Memoised> = OnceLock::new();
-    let int = INT.get_or_init(|| {
-        Memoised::new(r"^([-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$").expect("a valid regex")
-    });
-    let float = FLOAT.get_or_init(|| {
-        Memoised::new(r"^([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
-            .expect("a valid regex")
-    });
     match text {
         "" | "~" | "null" | "Null" | "NULL" => "null",
         "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => "bool",
-        // Numbers start with a digit, a sign or a dot: most strings are told apart here.
-        _ if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) => {
-            "string"
-        }
-        _ if int.is_match(text) => "int",
-        _ if float.is_match(text) => "float",
+        _ if is_int(text) => "int",
+        _ if is_float(text) => "float",
         _ => "string",
     }
+}
+
+/// `[-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+`, the core schema's integers (checked by hand:
+/// every scalar of every Flux object asks, and a regex match costs microseconds).
+fn is_int(text: &str) -> bool {
+    let digits = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
+    if let Some(octal) = text.strip_prefix("0o") {
+        return digits(octal, 8);
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return digits(hex, 16);
+    }
+    digits(text.strip_prefix(['-', '+']).unwrap_or(text), 10)
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? | [-+]?\.(inf|Inf|INF) |
+/// \.(nan|NaN|NAN)`, the core schema's floats.
+fn is_float(text: &str) -> bool {
+    if matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
+        return true;
+    }
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        None => !mantissa.is_empty() && digits(mantissa),
+        Some((whole, fraction)) => {
+            digits(whole) && digits(fraction) && !(whole.is_empty() && fraction.is_empty())
+        }
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exponent_ok
 }
 
 fn found(node: &Node) -> &'static str {
@@ -601,6 +629,36 @@ pub fn same_word<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 8192, ..Default::default() })]
+        /// The hand-written number checks agree with the core schema's regular expressions.
+        #[test]
+        fn numbers_are_told_as_the_core_schema_regexes_tell_them(
+            text in "[-+0-9.eExoabfAFinINtT\u{e9}]{0,7}"
+        ) {
+            let int = Regex::new(r"^([-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$").unwrap();
+            let float = Regex::new(r"^([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$").unwrap();
+            proptest::prop_assert_eq!(is_int(&text), int.is_match(&text), "int {}", text);
+            proptest::prop_assert_eq!(is_float(&text), float.is_match(&text), "float {}", text);
+        }
+    }
+
+    #[test]
+    fn number_forms() {
+        for yes in ["0", "-12", "+3", "0o17", "0x1F"] {
+            assert!(is_int(yes), "{yes}");
+        }
+        for no in ["", "-", "0o8", "0x", "1.0", "1_000"] {
+            assert!(!is_int(no), "{no}");
+        }
+        for yes in ["1.", ".5", "-1.5e3", "2E-7", "1e5", ".inf", "-.Inf", ".NaN"] {
+            assert!(is_float(yes), "{yes}");
+        }
+        for no in [".", "-.", "1e", "e5", "1.2.3", "-.nan", "inf"] {
+            assert!(!is_float(no), "{no}");
+        }
+    }
 
     #[test]
     fn a_memoised_regex_answers_as_the_regex_does_past_its_limit() {
