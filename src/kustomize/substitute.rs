@@ -119,8 +119,11 @@ impl Vars {
             };
             let name = &text[name_start..name_end];
             let default_len = default.map_or(0, str::len);
-            out.text.push_str(&text[from..dollar]);
             charged = charged.saturating_add(dollar - from + 2 * default_len);
+            if charged > limit {
+                return None;
+            }
+            out.text.push_str(&text[from..dollar]);
             let value = match (self.values.get(name), default) {
                 (Some(Some(value)), Some(default)) if value.is_empty() => {
                     Some((value.len(), default))
@@ -139,18 +142,20 @@ impl Vars {
                     None
                 }
             };
-            match value {
-                Some((looked_up, result)) => {
-                    out.text.push_str(result);
-                    charged = charged
-                        .saturating_add(looked_up)
-                        .saturating_add(result.len().saturating_mul(2));
-                }
-                None => {
-                    out.text.push_str(&text[dollar..end]);
-                    charged = charged.saturating_add(end - dollar);
-                }
+            let (charge, written) = match value {
+                Some((looked_up, result)) => (
+                    looked_up.saturating_add(result.len().saturating_mul(2)),
+                    result,
+                ),
+                None => (end - dollar, &text[dollar..end]),
+            };
+            charged = charged.saturating_add(charge);
+            // Stopped as soon as the budget is spent: a long value used many times must not
+            // be written out first (the text written is never more than what is charged).
+            if charged > limit {
+                return None;
             }
+            out.text.push_str(written);
             from = end;
         }
         out.text.push_str(&text[from..]);
