@@ -491,8 +491,11 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
         .collect();
     cluster.unseen.extend(remote);
     cluster.unapplied_sources = unapplied_sources(renderer.repo(), &cluster);
-    // Kept until the process exits: the room the vector grew into is given back.
+    // Kept until the process exits: the room the vectors grew into is given back.
     cluster.kustomizations.shrink_to_fit();
+    for ks in &mut cluster.kustomizations {
+        ks.applied.shrink_to_fit();
+    }
     cluster
 }
 

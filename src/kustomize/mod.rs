@@ -204,6 +204,8 @@ impl<'a> Renderer<'a> {
         };
         self.build_layer(dir, &layer, &mut walk, &mut out);
         dedupe_problems(&mut out);
+        // Builds are kept to the end of the run (as inventories and substitution inputs).
+        out.objects.shrink_to_fit();
         Arc::new(out)
     }
 
@@ -217,6 +219,7 @@ impl<'a> Renderer<'a> {
 
     fn store(&self, key: String, mut rendered: Rendered) -> Arc<Rendered> {
         dedupe_problems(&mut rendered);
+        rendered.objects.shrink_to_fit();
         let rendered = Arc::new(rendered);
         self.cache
             .lock()
