@@ -2,6 +2,7 @@
 
 use crate::kustomize::{Layer, Object, Patch, PathRef};
 use crate::source::{Node, Span};
+use compact_str::CompactString;
 
 pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 pub const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
@@ -10,10 +11,12 @@ pub const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
 /// A reference to another object by kind, namespace and name, as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {
-    pub kind: String,
-    pub name: String,
+    // Inline strings: a fleet holds one reference per `dependsOn` entry and source, and the
+    // names are short.
+    pub kind: CompactString,
+    pub name: CompactString,
     /// The effective namespace: as written, else the referrer's namespace.
-    pub namespace: String,
+    pub namespace: CompactString,
     /// Whether `namespace` was written (rather than defaulted).
     pub explicit_namespace: bool,
     /// The span of the `name` value.
@@ -25,12 +28,12 @@ pub struct Reference {
 impl Reference {
     fn read(node: &Node, default_kind: &str, referrer_namespace: &str) -> Option<Reference> {
         let name_node = node.get("name")?;
-        let name = name_node.as_str()?.to_string();
+        let name = name_node.as_str()?.into();
         let written_ns = node.str_at(&["namespace"]);
         Some(Reference {
-            kind: node.str_at(&["kind"]).unwrap_or(default_kind).to_string(),
+            kind: node.str_at(&["kind"]).unwrap_or(default_kind).into(),
             name,
-            namespace: written_ns.unwrap_or(referrer_namespace).to_string(),
+            namespace: written_ns.unwrap_or(referrer_namespace).into(),
             explicit_namespace: written_ns.is_some(),
             name_span: name_node.span,
             span: node.span,

@@ -375,13 +375,13 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
             if let Some(src) = &spec.source_ref {
                 cluster
                     .own_sources
-                    .push((src.namespace.clone(), src.name.clone()));
+                    .push((src.namespace.to_string(), src.name.to_string()));
                 if repository.is_none() {
                     // Applied by hand at bootstrap: its GitRepository is made outside the repo.
                     cluster.add_source(Source {
-                        kind: src.kind.clone(),
-                        namespace: src.namespace.clone(),
-                        name: src.name.clone(),
+                        kind: src.kind.to_string(),
+                        namespace: src.namespace.to_string(),
+                        name: src.name.to_string(),
                         object: None,
                     });
                 }

@@ -181,12 +181,16 @@ impl View {
                 graph::Node::HelmRelease(_) => NodeKind::HelmRelease,
             };
             let reference = &dangling.reference;
-            let key = (kind, reference.namespace.clone(), reference.name.clone());
+            let key = (
+                kind,
+                reference.namespace.to_string(),
+                reference.name.to_string(),
+            );
             let to = *missing.entry(key).or_insert_with(|| {
                 nodes.push(ViewNode {
                     kind,
-                    namespace: reference.namespace.clone(),
-                    name: reference.name.clone(),
+                    namespace: reference.namespace.to_string(),
+                    name: reference.name.to_string(),
                     parent: None,
                     location: None,
                     suspended: false,
