@@ -49,15 +49,16 @@ pub struct SourceFile {
     text: OnceLock<String>,
     text_len: usize,
     reread_from: Option<PathBuf>,
-    /// Bytes of CRD schemas the documents leave out.
-    schema_bytes: usize,
+    /// Mostly CRD schemas, which the documents leave out, and no suppression comment: the
+    /// text may be let go after discovery (see [`Repo::release_schema_texts`]).
+    releasable: bool,
     pub docs: Vec<Document>,
     pub errors: Vec<YamlError>,
-    /// Byte offsets where lines start, computed on first use by [`SourceFile::line_col`], or
-    /// when the text is let go.
+    /// Byte offsets where lines start, computed on first use by [`SourceFile::line_col`].
     line_starts: OnceLock<Vec<u32>>,
-    /// The text is ASCII (known once it is let go): then positions need only `line_starts`.
-    ascii: bool,
+    /// Whether a text that was let go is ASCII, known with `line_starts`: then positions in
+    /// it need no text, columns being byte distances.
+    released_ascii: OnceLock<bool>,
 }
 
 impl SourceFile {
@@ -74,27 +75,29 @@ impl SourceFile {
             text_len: text.len(),
             text: OnceLock::from(text),
             reread_from: None,
-            schema_bytes: 0,
+            releasable: false,
             docs,
             errors,
             line_starts: OnceLock::new(),
-            ascii: false,
+            released_ascii: OnceLock::new(),
         }
     }
 
     /// The file's text. A text let go after parsing is read again (a file that vanished or
     /// became something else since reads as empty: spans are clamped to it).
     pub fn text(&self) -> &str {
-        self.text.get_or_init(|| {
-            let Some(full) = &self.reread_from else {
-                return String::new();
-            };
-            // Still a regular file, not a link put in its place since it was first read.
-            match fs::symlink_metadata(full) {
-                Ok(m) if m.is_file() => read_text(full).unwrap_or_default(),
-                _ => String::new(),
-            }
-        })
+        self.text.get_or_init(|| self.read_again())
+    }
+
+    fn read_again(&self) -> String {
+        let Some(full) = &self.reread_from else {
+            return String::new();
+        };
+        // Still a regular file, not a link put in its place since it was first read.
+        match fs::symlink_metadata(full) {
+            Ok(m) if m.is_file() => read_text(full).unwrap_or_default(),
+            _ => String::new(),
+        }
     }
 
     /// Whether the text was let go (and not read again since): such a text holds no
@@ -116,12 +119,19 @@ impl SourceFile {
     /// Lines are indexed once per file, so a file with thousands of findings is not rescanned
     /// from its start for each of them.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        // A released ASCII text needs no reading again: columns are byte distances.
-        if self.text_released() && self.ascii {
-            let offset = (offset as usize).min(self.text_len);
-            let starts = self.line_starts.get().expect("indexed before release");
-            let line = starts.partition_point(|&s| s as usize <= offset);
-            return (line, offset - starts[line - 1] as usize + 1);
+        // A text that was let go is read again once to index its lines, and not kept: in an
+        // ASCII text (CRD bundles usually are), columns are byte distances.
+        if self.text_released() {
+            let starts = self.line_starts.get_or_init(|| {
+                let text = self.read_again();
+                let _ = self.released_ascii.set(text.is_ascii());
+                line_starts(&text)
+            });
+            if self.released_ascii.get() == Some(&true) {
+                let offset = (offset as usize).min(self.text_len);
+                let line = starts.partition_point(|&s| s as usize <= offset);
+                return (line, offset - starts[line - 1] as usize + 1);
+            }
         }
         let text = self.text();
         let mut offset = (offset as usize).min(text.len());
@@ -445,7 +455,8 @@ impl Repo {
 
     /// Lets go of the texts that are mostly CRD schemas, which the parsed documents leave out:
     /// they are most of a large fleet's bytes, and after discovery only a finding in one of
-    /// these files (rare) needs its text again, which is then read again. A text holding a
+    /// these files needs its text again, which is then read again (to place the finding; and
+    /// kept, only to show a snippet or a column on a non-ASCII line). A text holding a
     /// suppression comment is kept: every file's comments are read after the checks.
     pub fn release_schema_texts(&self) {
         let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
@@ -453,16 +464,9 @@ impl Repo {
             let Some(file) = Arc::get_mut(file) else {
                 continue; // someone still reads it
             };
-            let releasable = file.schema_bytes >= RELEASED_SCHEMA_BYTES
-                && file.schema_bytes * 2 >= file.text_len
-                && file.text.get().is_some_and(|text| {
-                    memchr::memmem::find(text.as_bytes(), crate::suppress::MARKER.as_bytes())
-                        .is_none()
-                });
-            if releasable && let Some(text) = file.text.take() {
-                // The report still places findings in it without reading it again.
-                file.line_starts.get_or_init(|| line_starts(&text));
-                file.ascii = text.is_ascii();
+            if file.releasable {
+                file.text.take();
+                file.line_starts.take();
                 file.reread_from = Some(self.root.join(&file.path));
             }
         }
@@ -550,8 +554,12 @@ impl Repo {
         } else {
             (Vec::new(), Vec::new(), 0)
         };
+        // Decided here, on the thread that parsed the text, while it is in cache.
+        let releasable = schema_bytes >= RELEASED_SCHEMA_BYTES
+            && schema_bytes * 2 >= text.len()
+            && memchr::memmem::find(text.as_bytes(), crate::suppress::MARKER.as_bytes()).is_none();
         let mut file = SourceFile::new(id, path, text, docs, errors);
-        file.schema_bytes = schema_bytes;
+        file.releasable = releasable;
         let file = Arc::new(file);
         self.files
             .write()
