@@ -138,3 +138,18 @@ fn a_bundle_with_a_suppression_comment_keeps_its_text() {
     repo.release_schema_texts();
     assert!(!repo.file(id).text_released());
 }
+
+#[test]
+fn looking_into_a_released_text_does_not_keep_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = bundle("");
+    write(dir.path(), "crds.yaml", &text);
+    let repo = Repo::open(dir.path()).unwrap();
+    let id = repo.load("crds.yaml").unwrap();
+    repo.release_schema_texts();
+    assert!(repo.text_matches("crds.yaml", |t| t.contains("name: dup")));
+    assert!(
+        repo.file(id).text_released(),
+        "read for the search, not kept"
+    );
+}

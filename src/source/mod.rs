@@ -473,10 +473,14 @@ impl Repo {
     }
 
     /// Whether `f` holds of a file's text, looked at without parsing it: the text of a loaded
-    /// file, else the file read again. False for a file that cannot be read.
+    /// file, else the file read again (and not kept, for a text that was let go). False for a
+    /// file that cannot be read.
     pub fn text_matches(&self, rel: &str, f: impl Fn(&str) -> bool) -> bool {
         if let Some(id) = self.loaded(rel) {
-            return f(self.file(id).text());
+            let file = self.file(id);
+            if !file.text_released() {
+                return f(file.text());
+            }
         }
         self.read(rel).is_ok_and(|text| f(&text))
     }
