@@ -329,25 +329,23 @@ pub fn generate(
             continue;
         }
         let span = spec.name.span;
-        let mut body = Node {
+        let mut body = Node::new(
             span,
-            plain: false,
-            value: Value::map(vec![
+            Value::map(vec![
                 (Node::scalar("apiVersion", span), Node::scalar("v1", span)),
                 (Node::scalar("kind", span), Node::scalar(spec.kind, span)),
                 (
                     Node::scalar("metadata", span),
-                    Node {
+                    Node::new(
                         span,
-                        plain: false,
-                        value: Value::map(vec![(
+                        Value::map(vec![(
                             Node::scalar("name", span),
                             Node::scalar(spec.name.value.clone(), span),
                         )]),
-                    },
+                    ),
                 ),
             ]),
-        };
+        );
         merge_data(&mut body, &data, span);
         objects.push(Object {
             api_version: "v1".into(),
@@ -368,11 +366,7 @@ fn merge_data(body: &mut Node, data: &[(String, String)], span: Span) {
         yaml::edit(entries, |entries| {
             entries.push((
                 Node::scalar("data", span),
-                Node {
-                    span,
-                    plain: false,
-                    value: Value::map(Vec::new()),
-                },
+                Node::new(span, Value::map(Vec::new())),
             ))
         });
     }

@@ -515,15 +515,14 @@ fn build<'a>(
                 Event::SequenceEnd | Event::MappingEnd => {}
                 _ => continue,
             }
-            let placeholder = Node {
-                span: Span {
+            let placeholder = Node::new(
+                Span {
                     file,
                     start: *skip_start,
                     end: schemas.original(byte(end)),
                 },
-                plain: false,
-                value: Value::map(Vec::new()),
-            };
+                Value::map(Vec::new()),
+            );
             if *skip_anchor > 0 {
                 anchors.insert(*skip_anchor, placeholder.clone());
             }
