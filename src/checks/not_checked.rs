@@ -113,9 +113,13 @@ fn assumptions(cx: &Context, model: &super::ClusterModel) -> Option<Finding> {
             listed.push(entry);
         }
     };
-    // Only what this cluster's custom resources actually relied on.
-    for use_ in super::ordering::custom_resources(cx, model) {
+    // Only what this cluster's custom resources actually relied on; each group and kind is
+    // asked once (a fleet applies hundreds of resources of a few kinds).
+    let uses = super::ordering::custom_resources(cx, model);
+    let mut asked: foldhash::HashSet<(&str, &str)> = foldhash::HashSet::default();
+    for use_ in &uses {
         if matches!(use_.status, super::ordering::CrdStatus::Assumed)
+            && asked.insert((use_.object.group(), &use_.object.kind))
             && let Some(assumed) =
                 model
                     .providers
@@ -129,8 +133,7 @@ fn assumptions(cx: &Context, model: &super::ClusterModel) -> Option<Finding> {
     }
     listed.sort();
     let span = span.or_else(|| {
-        super::ordering::custom_resources(cx, model)
-            .iter()
+        uses.iter()
             .find(|u| matches!(u.status, super::ordering::CrdStatus::Assumed))
             .map(|u| u.object.origin)
     })?;
