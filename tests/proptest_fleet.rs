@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::fleet::{GOTK_SYNC, write};
+use common::fleet::{GOTK_SYNC, WIDGET_CRD, write};
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -163,22 +163,6 @@ spec:
     text
 }
 
-const CRD: &str = "apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names:
-    kind: Widget
-    plural: widgets
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-";
-
 /// (code, file, line, column)
 type Expected = (String, String, u64, u64);
 
@@ -206,7 +190,7 @@ fn build(f: &Fleet, root: &Path) -> Vec<Expected> {
             "clusters/dev/crds.yaml",
             flux_kustomization("crds", "./apps/crds", &[]),
         );
-        write(root, "apps/crds/crd.yaml", CRD);
+        write(root, "apps/crds/crd.yaml", WIDGET_CRD);
     }
     for j in 0..f.bases {
         let mut text = String::from("resources:\n  - cm.yaml\n");

@@ -4,12 +4,15 @@
 
 mod common;
 
-use common::fleet::{GOTK_SYNC, write};
+use std::path::Path;
+
+use common::fleet::{GOTK_SYNC, WIDGET_CRD, write};
 
 use assert_cmd::Command;
-use fleetlint::source::Repo;
+use fleetlint::source::{FileId, Repo};
 
-/// A CRD whose schema is far over the release threshold, then a ConfigMap defined twice.
+/// The Widget CRD with a schema far over the release threshold, then a ConfigMap defined
+/// twice. `accent` ends every description (a non-ASCII one makes the text non-ASCII).
 fn bundle(accent: &str) -> String {
     let properties: String = (0..1500)
         .map(|i| {
@@ -19,21 +22,7 @@ fn bundle(accent: &str) -> String {
         })
         .collect();
     format!(
-        "apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names:
-    kind: Widget
-    plural: widgets
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
+        "{WIDGET_CRD}      schema:
         openAPIV3Schema:
           type: object
           properties:
@@ -65,9 +54,30 @@ fn dup_lines(text: &str) -> Vec<usize> {
         .collect()
 }
 
+/// What fleetlint prints on stdout for the repository at `dir`.
+fn stdout(dir: &Path, args: &[&str]) -> String {
+    let out = Command::cargo_bin("fleetlint")
+        .unwrap()
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A repository holding `text` as `crds.yaml`, loaded, with its texts let go.
+fn released(text: &str) -> (tempfile::TempDir, Repo, FileId) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "crds.yaml", text);
+    let repo = Repo::open(dir.path()).unwrap();
+    let id = repo.load("crds.yaml").unwrap();
+    repo.release_schema_texts();
+    (dir, repo, id)
+}
+
 #[test]
 fn findings_in_a_released_bundle_keep_their_positions_and_snippets() {
-    // ASCII (positions from the line index alone) and not (the text is read again).
+    // ASCII (lines indexed from one reading, the text not kept) and not (the text is kept).
     for accent in ["", " \u{e9}"] {
         let dir = tempfile::tempdir().unwrap();
         write(
@@ -79,13 +89,8 @@ fn findings_in_a_released_bundle_keep_their_positions_and_snippets() {
         write(dir.path(), "clusters/dev/crds.yaml", &text);
         let lines = dup_lines(&text);
 
-        let out = Command::cargo_bin("fleetlint")
-            .unwrap()
-            .arg(dir.path())
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(dir.path(), &["--format", "json"])).unwrap();
         let finding = &json["diagnostics"][0];
         assert_eq!(finding["code"], "FL009", "{json}");
         assert_eq!(finding["file"], "clusters/dev/crds.yaml");
@@ -94,13 +99,7 @@ fn findings_in_a_released_bundle_keep_their_positions_and_snippets() {
         assert_eq!(finding["end_column"], 12);
         assert_eq!(finding["labels"][0]["line"], lines[0]);
 
-        let human = Command::cargo_bin("fleetlint")
-            .unwrap()
-            .arg(dir.path())
-            .args(["--color", "never"])
-            .output()
-            .unwrap();
-        let human = String::from_utf8(human.stdout).unwrap();
+        let human = stdout(dir.path(), &["--color", "never"]);
         assert!(
             human.contains(&format!("{} │   name: dup", lines[1])),
             "the snippet is shown:\n{human}"
@@ -109,44 +108,38 @@ fn findings_in_a_released_bundle_keep_their_positions_and_snippets() {
 }
 
 #[test]
-fn a_released_text_is_read_again_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = bundle(" \u{e9}");
-    write(dir.path(), "crds.yaml", &text);
-    write(dir.path(), "small.yaml", "a: 1\n");
-    let repo = Repo::open(dir.path()).unwrap();
-    let big = repo.load("crds.yaml").unwrap();
-    let small = repo.load("small.yaml").unwrap();
-    let offset = text.rfind("name: dup").unwrap() as u32 + 6;
-    let before = repo.file(big).line_col(offset);
+fn a_released_text_is_placed_and_read_again_the_same() {
+    for accent in ["", " \u{e9}"] {
+        let text = bundle(accent);
+        let offset = text.rfind("name: dup").unwrap() + 6;
+        let line = text[..offset].matches('\n').count() + 1;
+        let column = text[..offset].rsplit('\n').next().unwrap().chars().count() + 1;
+        let (_dir, repo, id) = released(&text);
+        let file = repo.file(id);
+        assert!(file.text_released());
+        assert_eq!(file.len(), text.len());
+        assert_eq!(file.line_col(offset as u32), (line, column));
+        // An ASCII text is indexed without being kept; another is kept to count characters.
+        assert_eq!(file.text_released(), accent.is_empty(), "{accent:?}");
+        assert_eq!(file.text(), text);
+    }
+}
 
-    repo.release_schema_texts();
-    assert!(repo.file(big).text_released());
-    assert!(!repo.file(small).text_released(), "small texts are kept");
-    assert_eq!(repo.file(big).len(), text.len());
-    assert_eq!(repo.file(big).line_col(offset), before);
-    assert_eq!(repo.file(big).text(), text);
+#[test]
+fn small_texts_are_kept() {
+    let (_dir, repo, id) = released("a: 1\n");
+    assert!(!repo.file(id).text_released());
 }
 
 #[test]
 fn a_bundle_with_a_suppression_comment_keeps_its_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = format!("# fleetlint: ignore[FL009]\n{}", bundle(""));
-    write(dir.path(), "crds.yaml", &text);
-    let repo = Repo::open(dir.path()).unwrap();
-    let id = repo.load("crds.yaml").unwrap();
-    repo.release_schema_texts();
+    let (_dir, repo, id) = released(&format!("# fleetlint: ignore[FL009]\n{}", bundle("")));
     assert!(!repo.file(id).text_released());
 }
 
 #[test]
 fn looking_into_a_released_text_does_not_keep_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = bundle("");
-    write(dir.path(), "crds.yaml", &text);
-    let repo = Repo::open(dir.path()).unwrap();
-    let id = repo.load("crds.yaml").unwrap();
-    repo.release_schema_texts();
+    let (_dir, repo, id) = released(&bundle(""));
     assert!(repo.text_matches("crds.yaml", |t| t.contains("name: dup")));
     assert!(
         repo.file(id).text_released(),

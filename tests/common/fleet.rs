@@ -32,6 +32,23 @@ spec:
     name: flux-system
 ";
 
+/// A CustomResourceDefinition of `Widget` (`example.com/v1`), without a schema.
+pub const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names:
+    kind: Widget
+    plural: widgets
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+";
+
 /// Writes a file below `root`, creating its directories.
 pub fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
     let path = root.join(rel);
