@@ -43,8 +43,8 @@ fn run(cx: &Context) -> Vec<Finding> {
                 continue;
             };
             invalid_names(cluster, i, sub, &mut findings);
-            for obj in &sub.input.objects {
-                if substitute::is_disabled(obj) {
+            for (j, obj) in sub.input.objects.iter().enumerate() {
+                if !sub.bodies[j] || substitute::is_disabled(obj) {
                     continue;
                 }
                 obj.body.walk(&mut |node| {

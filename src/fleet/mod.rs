@@ -10,6 +10,8 @@ pub mod providers;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+use fixedbitset::FixedBitSet;
+
 use crate::kustomize::substitute::{self, Vars};
 use crate::kustomize::{EntryKind, Object, PathRef, Problem, Rendered, Renderer};
 use crate::source::{self, Entry, FileId, Repo, Span};
@@ -93,6 +95,9 @@ pub struct Substitution {
     pub complete: bool,
     /// The output before substitution.
     pub input: Arc<Rendered>,
+    /// The objects of `input` whose bodies may hold a `$` (the others have nothing to
+    /// substitute; see [`substitute::may_change_body`]).
+    pub bodies: FixedBitSet,
 }
 
 /// What provides a `substituteFrom` ConfigMap or Secret.
@@ -969,10 +974,15 @@ impl Cluster {
             }
         };
         let substitution = input.map(|input| {
+            // Most bodies hold no `$` at all: those are not walked here nor by unset-variable.
+            let mut bodies = FixedBitSet::with_capacity(objects.len());
+            for (i, obj) in objects.iter().enumerate() {
+                bodies.set(i, substitute::may_change_body(obj, renderer.repo()));
+            }
             // Bounded: a long variable used many times must not take gigabytes.
             let mut budget = substitute::MAX_SUBSTITUTED_BYTES;
-            for obj in &mut objects {
-                if !substitute::apply_within(obj, &vars.vars, &mut budget) {
+            for (i, obj) in objects.iter_mut().enumerate() {
+                if !substitute::apply_within(obj, &vars.vars, &mut budget, bodies[i]) {
                     problems.push(Problem::InvalidYaml {
                         span: obj.name_span,
                         message: format!(
@@ -988,6 +998,7 @@ impl Cluster {
                 vars: vars.vars,
                 complete: vars.complete,
                 input,
+                bodies,
             }
         });
         let depth = ks.depth(&self.kustomizations);

@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::Object;
-use crate::source::{Node, Value};
+use crate::source::{FileId, Node, Repo, Value};
 
 /// Variables available to a Kustomization. A `None` value is known to exist but its value is
 /// not known offline (a Secret, possibly SOPS-encrypted).
@@ -224,7 +224,66 @@ pub const NAME_PATTERN: &str = "^[_[:alpha:]][_[:alpha:][:digit:]]*$";
 
 /// Whether substitution could change `text` at all.
 pub fn has_expression(text: &str) -> bool {
-    text.contains('$')
+    memchr::memchr(b'$', text.as_bytes()).is_some()
+}
+
+/// Whether substitution may find something to change in `obj`'s body. Not when the body is
+/// the tree of a document without `$`, or a copy of one whose changes add none: transforms and
+/// patches copy only the collections on the paths they change and share the rest, so only
+/// those paths are looked at.
+pub fn may_change_body(obj: &Object, repo: &Repo) -> bool {
+    if obj.origin.file == FileId::DETACHED {
+        return true;
+    }
+    let file = repo.file(obj.origin.file);
+    match file.document_at(obj.origin.start) {
+        Some(doc) if !doc.has_dollar => match &doc.root {
+            Some(original) => has_dollar_beside(&obj.body, original),
+            None => true,
+        },
+        _ => true,
+    }
+}
+
+/// Whether a scalar of `node` that is not shared with `original` (which has no `$`) has one.
+/// Collections are compared position by position; whatever is not the very same collection
+/// as its counterpart is looked into, so a shift (an inserted entry) costs time, not
+/// correctness.
+fn has_dollar_beside(node: &Node, original: &Node) -> bool {
+    match (&node.value, &original.value) {
+        (Value::Seq(items), Value::Seq(before)) => {
+            !Arc::ptr_eq(items, before)
+                && items
+                    .iter()
+                    .enumerate()
+                    .any(|(i, item)| match before.get(i) {
+                        Some(old) => has_dollar_beside(item, old),
+                        None => has_dollar(item),
+                    })
+        }
+        (Value::Map(entries), Value::Map(before)) => {
+            !Arc::ptr_eq(entries, before)
+                && entries
+                    .iter()
+                    .enumerate()
+                    .any(|(i, (key, value))| match before.get(i) {
+                        Some((old_key, old_value)) => {
+                            has_dollar_beside(key, old_key) || has_dollar_beside(value, old_value)
+                        }
+                        None => has_dollar(key) || has_dollar(value),
+                    })
+        }
+        _ => has_dollar(node),
+    }
+}
+
+/// Whether some scalar of `node` has a `$`.
+fn has_dollar(node: &Node) -> bool {
+    match &node.value {
+        Value::Scalar(text) => has_expression(text),
+        Value::Seq(items) => items.iter().any(has_dollar),
+        Value::Map(entries) => entries.iter().any(|(k, v)| has_dollar(k) || has_dollar(v)),
+    }
 }
 
 /// `kustomize.toolkit.fluxcd.io/substitute: disabled` as a label or annotation.
@@ -239,13 +298,13 @@ pub fn is_disabled(obj: &Object) -> bool {
 /// Substitutes every string of an object, its identity included.
 pub fn apply(obj: &mut Object, vars: &Vars) {
     let mut budget = usize::MAX;
-    apply_within(obj, vars, &mut budget);
+    apply_within(obj, vars, &mut budget, true);
 }
 
 /// [`apply`], spending at most `budget` bytes of substituted text (what is spent is taken off
 /// it). Returns false when the budget ran out: the strings not yet substituted keep their
-/// `${VAR}` forms.
-pub fn apply_within(obj: &mut Object, vars: &Vars, budget: &mut usize) -> bool {
+/// `${VAR}` forms. The body is looked into only when `in_body` (see [`may_change_body`]).
+pub fn apply_within(obj: &mut Object, vars: &Vars, budget: &mut usize, in_body: bool) -> bool {
     if is_disabled(obj) {
         return true;
     }
@@ -272,6 +331,9 @@ pub fn apply_within(obj: &mut Object, vars: &Vars, budget: &mut usize) -> bool {
             Ok(None) => {}
             Err(()) => return false,
         }
+    }
+    if !in_body {
+        return true;
     }
     let (changed, complete) = substituted(&obj.body, &mut one);
     if let Some(body) = changed {
@@ -1108,6 +1170,52 @@ mod tests {
         }
     }
 
+    fn tree(text: &str) -> Node {
+        let (docs, errors) = crate::source::yaml::parse(FileId(0), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        (*docs[0].root.clone().expect("a tree")).clone()
+    }
+
+    #[test]
+    fn a_copy_of_a_tree_without_dollar_is_looked_into_only_where_it_changed() {
+        let original = tree("a: {b: [x, y], c: z}\nd: [1, 2]\n");
+        assert!(!has_dollar_beside(&original.clone(), &original));
+
+        // A value set deep down: the maps on its path are copies, the rest is shared.
+        let mut deep = original.clone();
+        let b = deep.get_mut("a").and_then(|a| a.get_mut("b")).expect("a.b");
+        let Value::Seq(items) = &mut b.value else {
+            panic!("a list")
+        };
+        Arc::make_mut(items)[1] = Node::scalar("${Y}", original.span);
+        assert!(has_dollar_beside(&deep, &original));
+
+        // Changes without `$` anywhere: looked into, nothing found.
+        let mut renamed = original.clone();
+        *renamed.get_mut("d").expect("d") = Node::scalar("plain", original.span);
+        assert!(!has_dollar_beside(&renamed, &original));
+
+        // An entry put first shifts every position: compared with the wrong neighbours, the
+        // copy is looked into further, and a `$` after the shift is still found.
+        let shifted = |value: &str| {
+            let Value::Map(entries) = &original.value else {
+                panic!("a map")
+            };
+            let mut entries = entries.to_vec();
+            entries.insert(
+                0,
+                (
+                    Node::scalar("first", original.span),
+                    Node::scalar("one", original.span),
+                ),
+            );
+            entries.push((Node::scalar("last", original.span), tree(value)));
+            Node::new(original.span, Value::map(entries))
+        };
+        assert!(!has_dollar_beside(&shifted("[p, q]"), &original));
+        assert!(has_dollar_beside(&shifted("[p, {q: $r}]"), &original));
+    }
+
     #[test]
     fn bounded_substitution() {
         let mut vars = Vars::default();
@@ -1135,7 +1243,7 @@ mod tests {
             .unwrap()
             .unwrap();
         let mut budget = usize::MAX;
-        assert!(apply_within(&mut obj, &vars(), &mut budget));
+        assert!(apply_within(&mut obj, &vars(), &mut budget, true));
         assert_eq!(obj.body.str_at(&["data", "cluster"]), Some("prod"));
         assert_eq!(obj.body.str_at(&["data", "fixed"]), Some("x"));
         // The build's own tree is untouched, and `metadata` is still the build's.
@@ -1155,7 +1263,7 @@ mod tests {
         let mut long = vars();
         long.values.insert("LONG".into(), Some("x".repeat(1_000)));
         let mut budget = 100;
-        assert!(!apply_within(&mut obj, &long, &mut budget));
+        assert!(!apply_within(&mut obj, &long, &mut budget, true));
         assert_eq!(obj.body.str_at(&["data", "a"]), Some("prod"));
         assert_eq!(obj.body.str_at(&["data", "b"]), Some("${LONG}"));
     }

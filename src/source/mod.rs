@@ -115,6 +115,12 @@ impl SourceFile {
         self.text_len == 0
     }
 
+    /// The document that holds the byte at `offset`.
+    pub fn document_at(&self, offset: u32) -> Option<&Document> {
+        let after = self.docs.partition_point(|d| d.start <= offset);
+        self.docs.get(after.checked_sub(1)?)
+    }
+
     /// The 1-based line and column (in characters) of a byte offset, clamped to the text.
     /// Lines are indexed once per file, so a file with thousands of findings is not rescanned
     /// from its start for each of them.

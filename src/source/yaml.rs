@@ -115,6 +115,9 @@ pub struct Document {
     pub index: usize,
     pub start: u32,
     pub root: Option<std::sync::Arc<Node>>,
+    /// Some scalar of `root` (a key or a value) contains `$`. Without one, post-build
+    /// substitution has nothing to do in the tree, nor in what shares its collections.
+    pub has_dollar: bool,
 }
 
 impl Node {
@@ -477,6 +480,7 @@ fn build<'a>(
     let mut budget = AliasBudget::default();
     let mut doc_start = 0u32;
     let mut doc_root: Option<Node> = None;
+    let mut doc_dollar = false;
 
     // Inside a CRD's `openAPIV3Schema` (most of the bytes of a fleet, and nothing fleetlint
     // reads): events are consumed without building nodes. (nesting, start, anchor)
@@ -538,6 +542,7 @@ fn build<'a>(
             Event::DocumentStart(_) => {
                 doc_start = schemas.original(byte(start));
                 doc_root = None;
+                doc_dollar = false;
                 anchors.clear();
                 continue;
             }
@@ -549,10 +554,12 @@ fn build<'a>(
                         .take()
                         .filter(|n| !n.is_null())
                         .map(std::sync::Arc::new),
+                    has_dollar: doc_dollar,
                 });
                 continue;
             }
             Event::Scalar(text, style, anchor, _) => {
+                doc_dollar |= memchr::memchr(b'$', text.as_bytes()).is_some();
                 let node = Node {
                     span: span(start, end),
                     plain: style == ScalarStyle::Plain,
@@ -818,6 +825,19 @@ mod tests {
         let (docs, errors) = parse(FileId(0), text);
         assert!(errors.is_empty(), "{errors:?}");
         docs
+    }
+
+    #[test]
+    fn a_document_has_a_dollar_only_in_its_scalars() {
+        let text = "# yaml-language-server: $schema=https://example.com/x.json\na: b\n---\nc: '${X}'\n---\n$key: v\n---\n- [x, \"y$\"]\n";
+        let flags: Vec<bool> = parse_ok(text).iter().map(|d| d.has_dollar).collect();
+        assert_eq!(flags, [false, true, true, true]);
+        // The same answer through saphyr alone (flow style is not the fast scanner's).
+        let (reference, _) = parse_reference(FileId(0), text);
+        assert_eq!(
+            reference.iter().map(|d| d.has_dollar).collect::<Vec<_>>(),
+            flags
+        );
     }
 
     #[test]
