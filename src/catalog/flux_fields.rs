@@ -41,9 +41,87 @@ struct Obj {
 
 #[derive(Debug)]
 struct Pattern {
-    regex: Memoised,
+    regex: Matcher,
     text: String,
     example: String,
+}
+
+/// How a pattern is tested: the schema's own patterns by hand (`regex-lite` takes thousands of
+/// instructions per value, and a fleet writes a duration or a URL in every Flux object), any
+/// other one by its regular expression.
+#[derive(Debug)]
+enum Matcher {
+    Hand(fn(&str) -> bool),
+    Regex(Memoised),
+}
+
+impl Matcher {
+    fn new(pattern: &str) -> Result<Matcher, regex_lite::Error> {
+        Ok(match by_hand(pattern) {
+            Some(test) => Matcher::Hand(test),
+            None => Matcher::Regex(Memoised::new(pattern)?),
+        })
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Matcher::Hand(test) => test(text),
+            Matcher::Regex(regex) => regex.is_match(text),
+        }
+    }
+}
+
+/// The hand-written test of a pattern of `schemas/flux-fields.yaml`, by its exact text (tested
+/// to agree with the regular expression).
+fn by_hand(pattern: &str) -> Option<fn(&str) -> bool> {
+    Some(match pattern {
+        r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$" => |t| is_duration(t, true),
+        r"^([0-9]+(\.[0-9]+)?(ms|s|m))+$" => |t| is_duration(t, false),
+        r"^(http|https|ssh)://.*$" => |t| has_scheme(t, &["http", "https", "ssh"]),
+        r"^(http|https|oci)://.*$" => |t| has_scheme(t, &["http", "https", "oci"]),
+        r"^oci://.*$" => |t| has_scheme(t, &["oci"]),
+        _ => return None,
+    })
+}
+
+/// One or more `<digits>[.<digits>]<unit>` with the units `ms`, `s`, `m` (and `h`).
+fn is_duration(text: &str, hours: bool) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |mut i: usize| {
+        let start = i;
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > start).then_some(i)
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some(mut at) = digits(i) else {
+            return false;
+        };
+        if bytes.get(at) == Some(&b'.') {
+            let Some(after) = digits(at + 1) else {
+                return false;
+            };
+            at = after;
+        }
+        i = match (bytes.get(at), bytes.get(at + 1)) {
+            (Some(b'm'), Some(b's')) => at + 2,
+            (Some(b'm' | b's'), _) => at + 1,
+            (Some(b'h'), _) if hours => at + 1,
+            _ => return false,
+        };
+    }
+    !bytes.is_empty()
+}
+
+/// `<scheme>://` then anything on one line (`.` does not match a line feed).
+fn has_scheme(text: &str, schemes: &[&str]) -> bool {
+    schemes.iter().any(|scheme| {
+        text.strip_prefix(scheme)
+            .and_then(|rest| rest.strip_prefix("://"))
+            .is_some_and(|rest| !rest.contains('\n'))
+    })
 }
 
 /// A regular expression with its answers remembered. A fleet writes the same few values
@@ -161,7 +239,7 @@ impl FluxSchema {
             patterns.insert(
                 name,
                 Pattern {
-                    regex: Memoised::new(regex).map_err(|e| e.to_string())?,
+                    regex: Matcher::new(regex).map_err(|e| e.to_string())?,
                     text: regex.to_string(),
                     example: v.str_at(&["example"]).unwrap_or_default().to_string(),
                 },
@@ -660,9 +738,59 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 8192, ..Default::default() })]
+        /// The patterns tested by hand agree with their regular expressions.
+        #[test]
+        fn hand_written_patterns_agree_with_their_regexes(
+            text in proptest::prop_oneof![
+                "[0-9.mshx]{0,8}",
+                "(http|https|ssh|oci|htt|ocis)?:?/{0,3}[a-z.\n/:]{0,6}",
+            ]
+        ) {
+            for pattern in SHIPPED_PATTERNS {
+                let regex = Regex::new(pattern).unwrap();
+                let test = by_hand(pattern).expect("tested by hand");
+                proptest::prop_assert_eq!(test(&text), regex.is_match(&text), "{} on {:?}", pattern, text);
+            }
+        }
+    }
+
+    /// The regular expressions of `schemas/flux-fields.yaml`.
+    const SHIPPED_PATTERNS: &[&str] = &[
+        r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$",
+        r"^([0-9]+(\.[0-9]+)?(ms|s|m))+$",
+        r"^(http|https|ssh)://.*$",
+        r"^(http|https|oci)://.*$",
+        r"^oci://.*$",
+    ];
+
+    #[test]
+    fn every_pattern_of_the_schema_is_tested_by_hand() {
+        for pattern in schema().patterns.values() {
+            assert!(
+                matches!(pattern.regex, Matcher::Hand(_)),
+                "{} has no hand-written test",
+                pattern.text
+            );
+            assert!(
+                SHIPPED_PATTERNS.contains(&pattern.text.as_str()),
+                "{}",
+                pattern.text
+            );
+        }
+        for yes in ["1h30m", "0.5s", "10ms", "1m1s1ms"] {
+            assert!(is_duration(yes, true), "{yes}");
+        }
+        for no in ["", "1", "h", "1.h", "1.5", "1hm", "1d", " 1s", "1s "] {
+            assert!(!is_duration(no, true), "{no}");
+        }
+        assert!(!is_duration("1h", false));
+    }
+
     #[test]
     fn a_memoised_regex_answers_as_the_regex_does_past_its_limit() {
-        let pattern = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$";
+        let pattern = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h|d))+$";
         let memo = Memoised::new(pattern).expect("valid");
         let plain = Regex::new(pattern).expect("valid");
         let values: Vec<String> = (0..MEMOISED_ANSWERS + 50)
