@@ -7,7 +7,6 @@ use std::path::Path;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use super::Rendered;
 use super::file::{self, Layer, PathRef};
 use crate::source::{self, Entry, Repo, Span};
 
@@ -42,7 +41,8 @@ const DEFAULT_IGNORES: &[&str] = &[
 /// Depth bound for the directory walk; a symlink loop inside the repository stops here.
 const MAX_WALK_DEPTH: usize = 64;
 
-fn ignore_rules(repo: &Repo, source_root: &str) -> Gitignore {
+/// Flux's default ignore patterns and the source root's `.sourceignore`.
+pub fn ignore_rules(repo: &Repo, source_root: &str) -> Gitignore {
     let root = repo.root().join(source_root);
     let mut builder = GitignoreBuilder::new(&root);
     for pattern in DEFAULT_IGNORES {
@@ -61,8 +61,7 @@ fn ignore_rules(repo: &Repo, source_root: &str) -> Gitignore {
 
 /// The layer Flux generates for `dir`: every manifest file and kustomization subdirectory.
 /// Resource spans point at the files themselves (there is no kustomization file to point at).
-pub fn generate(repo: &Repo, dir: &str, source_root: &str, _out: &mut Rendered) -> Layer {
-    let ignore = ignore_rules(repo, source_root);
+pub fn generate(repo: &Repo, dir: &str, source_root: &str, ignore: &Gitignore) -> Layer {
     let mut layer = Layer::default();
     let mut pending = vec![(dir.to_string(), 0usize)];
     let mut dirs_seen = Vec::new();

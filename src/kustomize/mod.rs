@@ -168,6 +168,9 @@ pub struct Renderer<'a> {
     repo: &'a Repo,
     scope: &'a dyn Scope,
     cache: Mutex<foldhash::HashMap<String, Arc<Rendered>>>,
+    /// Flux's ignore rules per source root, for generated kustomizations: compiling them
+    /// (gitignore globs into a regex set) costs more than the walk they filter.
+    ignores: Mutex<foldhash::HashMap<String, Arc<ignore::gitignore::Gitignore>>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -176,6 +179,7 @@ impl<'a> Renderer<'a> {
             repo,
             scope,
             cache: Mutex::new(foldhash::HashMap::default()),
+            ignores: Mutex::new(foldhash::HashMap::default()),
         }
     }
 
@@ -194,7 +198,9 @@ impl<'a> Renderer<'a> {
         let _mark = processing(kustomization.as_deref().unwrap_or(dir));
         let mut layer = match kustomization {
             Some(path) => self.read_layer(&path, &mut out),
-            None => generator::generate(self.repo, dir, source_root, &mut out),
+            None => {
+                generator::generate(self.repo, dir, source_root, &self.ignore_rules(source_root))
+            }
         };
         layer.merge_flux(extra);
         let mut walk = Walk {
@@ -207,6 +213,16 @@ impl<'a> Renderer<'a> {
         // Builds are kept to the end of the run (as inventories and substitution inputs).
         out.objects.shrink_to_fit();
         Arc::new(out)
+    }
+
+    /// The ignore rules of a source root, compiled once per run.
+    fn ignore_rules(&self, source_root: &str) -> Arc<ignore::gitignore::Gitignore> {
+        let lock = || self.ignores.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(rules) = lock().get(source_root) {
+            return Arc::clone(rules);
+        }
+        let rules = Arc::new(generator::ignore_rules(self.repo, source_root));
+        Arc::clone(lock().entry(source_root.to_string()).or_insert(rules))
     }
 
     fn cached(&self, key: &str) -> Option<Arc<Rendered>> {
