@@ -47,7 +47,13 @@ impl Pattern {
         {
             return Pattern::Exact(text.to_string());
         }
-        match Regex::new(&format!("^(?:{})$", literal_braces(text))) {
+        let regex = literal_braces(text);
+        // `\${cluster_name}-app`, the usual selector with a variable, is one string: compared,
+        // not compiled and run as a regex for every object of every build.
+        if let Some(literal) = literal_of(&regex) {
+            return Pattern::Exact(literal);
+        }
+        match Regex::new(&format!("^(?:{regex})$")) {
             Ok(re) => Pattern::Regex(re),
             Err(_) => Pattern::Exact(text.to_string()),
         }
@@ -59,6 +65,25 @@ impl Pattern {
             Pattern::Regex(re) => re.is_match(value),
         }
     }
+}
+
+/// The one string a regex matches when it has no operator: every character is itself or an
+/// escaped meta character.
+fn literal_of(regex: &str) -> Option<String> {
+    const META: &str = r"\.+*?()|[]{}^$#&-~";
+    let mut out = String::with_capacity(regex.len());
+    let mut chars = regex.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(escaped) if META.contains(escaped) => out.push(escaped),
+                _ => return None,
+            },
+            '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '^' | '$' => return None,
+            _ => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 /// kustomize uses Go's RE2, where a `{` that does not start a repetition (`{2}`, `{2,}`,
@@ -595,6 +620,40 @@ mod tests {
             parse_inline("a: [", at(0)).is_none(),
             "a broken text stays broken"
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+        /// A selector taken as one string matches what its regex matches, and only that.
+        #[test]
+        fn a_selector_without_operators_matches_as_its_regex_does(
+            text in r"[a\\$.{}_#&~0-9-]{0,8}",
+            other in r"[a\\$.{}_#&~0-9-]{0,8}",
+        ) {
+            let regex = literal_braces(&text);
+            if let Some(literal) = literal_of(&regex) {
+                let re = Regex::new(&format!("^(?:{regex})$")).expect("a literal compiles");
+                proptest::prop_assert!(re.is_match(&literal), "{} does not match {:?}", regex, literal);
+                proptest::prop_assert_eq!(re.is_match(&other), other == literal, "{} on {:?}", regex, other);
+            }
+        }
+    }
+
+    #[test]
+    fn selectors_with_variables_are_compared_not_compiled() {
+        for (text, literal) in [
+            (r"\${cluster_name}", "${cluster_name}"),
+            (r"org-\${organization}", "org-${organization}"),
+            (r"a\.b", "a.b"),
+        ] {
+            assert!(
+                matches!(Pattern::new(text), Pattern::Exact(ref l) if l == literal),
+                "{text}"
+            );
+        }
+        for regex in ["web-.*", r"\d+", "a|b", "x{2}", r"\${a}.+"] {
+            assert!(matches!(Pattern::new(regex), Pattern::Regex(_)), "{regex}");
+        }
     }
 
     #[test]
