@@ -144,23 +144,18 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
     let mut files: Vec<String> = targets.iter().flat_map(|t| yaml_files(repo, t)).collect();
     files.sort();
     files.dedup();
-    // Which files may define a root is decided on the thread that parsed each one, while
-    // its text is still in cache.
-    let candidates: Vec<FileId> = files
+    // Which files may define a root, and the roots they define, are found on the thread that
+    // parsed each one, while its text and trees are in cache; collected in file order.
+    let found: Vec<(Vec<Root>, Vec<Object>)> = files
         .par_iter()
-        .filter_map(|path| repo.load(path).ok())
-        .filter(|id| {
-            let file = repo.file(*id);
+        .filter_map(|path| {
+            let id = repo.load(path).ok()?;
+            let file = repo.file(id);
             // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
-            file.path.ends_with("gotk-sync.yaml") || MARKERS.iter().any(|m| file.text().contains(m))
+            let candidate = file.path.ends_with("gotk-sync.yaml")
+                || MARKERS.iter().any(|m| file.text().contains(m));
+            candidate.then(|| candidate_roots(repo, id))
         })
-        .collect();
-
-    // The roots and Flux Kustomizations of each candidate, in file order; a fleet with
-    // thousands of Kustomizations has hundreds of candidates.
-    let found: Vec<(Vec<Root>, Vec<Object>)> = candidates
-        .par_iter()
-        .map(|&id| candidate_roots(repo, id))
         .collect();
     let mut roots: Vec<Root> = Vec::new();
     let mut flux_objects = Vec::new();
