@@ -1,7 +1,6 @@
 //! The CRD-provider catalogue (`schemas/crd-providers.yaml`): which Helm charts install which
 //! API groups, and whether a HelmRelease's values switch that on.
 
-use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::source::yaml::Document;
@@ -121,31 +120,52 @@ pub fn platform_groups() -> &'static [String] {
 /// operators name their API groups or kinds after themselves (`volsync` → `volsync.backube`,
 /// `silence-operator` → `Silence`, `plugin-barman-cloud` → `barmancloud.cnpg.io`).
 pub fn named_after(chart: &str, group: &str, kind: &str) -> bool {
-    let mut base = chart_name(chart);
-    for suffix in ["-crds", "-operator", "-controller", "-manager"] {
-        base = base.strip_suffix(suffix).unwrap_or(base);
+    ChartName::new(chart).names(group, kind)
+}
+
+/// A chart's name as [`named_after`] compares it, worked out once: it is asked about every
+/// kind no catalogue entry provides.
+#[derive(Debug, Clone, Default)]
+pub struct ChartName {
+    /// The chart name without `-crds`, `-operator`, `-controller` or `-manager`.
+    base: String,
+    /// `base` without dashes.
+    compact: String,
+}
+
+impl ChartName {
+    pub fn new(chart: &str) -> ChartName {
+        let mut base = chart_name(chart);
+        for suffix in ["-crds", "-operator", "-controller", "-manager"] {
+            base = base.strip_suffix(suffix).unwrap_or(base);
+        }
+        ChartName {
+            base: base.to_string(),
+            compact: base.replace('-', ""),
+        }
     }
-    let compact: Cow<str> = if base.contains('-') {
-        Cow::Owned(base.replace('-', ""))
-    } else {
-        Cow::Borrowed(base)
-    };
-    if compact.len() < 4 {
-        return false;
+
+    /// Whether a chart of this name may install `group`'s CRDs (see [`named_after`]).
+    pub fn names(&self, group: &str, kind: &str) -> bool {
+        let compact = self.compact.as_str();
+        if compact.len() < 4 {
+            return false;
+        }
+        // Short strings, compared byte-wise rather than through a substring searcher.
+        let contains = |label: &str| {
+            compact
+                .as_bytes()
+                .windows(label.len())
+                .any(|window| window == label.as_bytes())
+        };
+        kind.eq_ignore_ascii_case(compact)
+            || group.split('.').any(|label| {
+                label.len() >= 4
+                    && (label == self.base
+                        || label == compact
+                        || (label.len() >= 5 && contains(label)))
+            })
     }
-    // Called for every kind no catalogue entry provides, against every uncatalogued chart:
-    // short strings, compared byte-wise rather than through a substring searcher.
-    let contains = |label: &str| {
-        compact
-            .as_bytes()
-            .windows(label.len())
-            .any(|window| window == label.as_bytes())
-    };
-    kind.eq_ignore_ascii_case(&compact)
-        || group.split('.').any(|label| {
-            label.len() >= 4
-                && (label == base || label == compact || (label.len() >= 5 && contains(label)))
-        })
 }
 
 /// `oci://ghcr.io/org/charts/cert-manager` → `cert-manager`; `jetstack/cert-manager` →

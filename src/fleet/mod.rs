@@ -7,9 +7,10 @@ pub mod discover;
 pub mod flux;
 pub mod providers;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use fixedbitset::FixedBitSet;
 
 use crate::kustomize::substitute::{self, Vars};
@@ -192,6 +193,14 @@ pub struct Cluster {
     source_ids: HashMap<(String, String, String), usize>,
     /// Objects applied so far, against [`MAX_CLUSTER_OBJECTS`].
     applied_objects: usize,
+    /// The applied objects that may create a Secret at runtime (an ExternalSecret, a
+    /// SealedSecret, ...), as (Kustomization, object) in the order [`Cluster::applied`] gives
+    /// them: `substituteFrom` Secrets are looked for among these, not among every object.
+    secret_creators: BTreeSet<(usize, usize)>,
+    /// Where the applied `v1` objects with a namespace are, as (Kustomization, object), by
+    /// kind, namespace and name: `substituteFrom` ConfigMaps and Secrets are looked up here
+    /// rather than by a scan of every object, once per Kustomization that names one.
+    v1_objects: HashMap<(CompactString, CompactString, CompactString), Vec<(usize, usize)>>,
 }
 
 impl Cluster {
@@ -317,8 +326,9 @@ impl Cluster {
         if kind != "Secret" {
             return None;
         }
-        self.applied()
-            .map(|(_, o)| o)
+        self.secret_creators
+            .iter()
+            .filter_map(|&position| self.applied_at(position))
             .find(|o| creates_secret(o, namespace, name))
             .map(VarSource::Generated)
     }
@@ -359,6 +369,8 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
         helm_release_ids: HashMap::default(),
         source_ids: HashMap::default(),
         applied_objects: 0,
+        secret_creators: BTreeSet::new(),
+        v1_objects: HashMap::default(),
     };
     let mut queue = VecDeque::new();
     match &root.source {
@@ -919,13 +931,35 @@ impl Cluster {
         Prepared::Skip
     }
 
+    /// The first applied `v1` object of this kind, namespace and name, in the order
+    /// [`Cluster::applied`] gives them.
     fn lookup_applied(&self, kind: &str, namespace: &str, name: &str) -> Option<&Object> {
-        self.applied().map(|(_, o)| o).find(|o| {
-            o.kind == kind
-                && o.api_version == "v1"
-                && o.name == name
-                && o.namespace.as_deref() == Some(namespace)
-        })
+        let key = (
+            CompactString::from(kind),
+            CompactString::from(namespace),
+            CompactString::from(name),
+        );
+        let positions = self.v1_objects.get(&key)?;
+        // Positions are checked again: an index is only ever added to, so it may name a place
+        // that a later render filled differently.
+        positions
+            .iter()
+            .copied()
+            .filter(|&position| {
+                self.applied_at(position).is_some_and(|o| {
+                    o.kind == kind
+                        && o.api_version == "v1"
+                        && o.name == name
+                        && o.namespace.as_deref() == Some(namespace)
+                })
+            })
+            .min()
+            .and_then(|position| self.applied_at(position))
+    }
+
+    /// The object at (Kustomization, object) of the applied objects, if there is one.
+    fn applied_at(&self, (ks, object): (usize, usize)) -> Option<&Object> {
+        self.kustomizations.get(ks)?.applied.get(object)
     }
 
     /// Renders one Kustomization and returns the indices of Kustomizations it revealed.
@@ -1082,6 +1116,17 @@ impl Cluster {
                 });
             }
         }
+        for (i, obj) in objects.iter().enumerate() {
+            if may_create_secret(obj) {
+                self.secret_creators.insert((index, i));
+            }
+            if obj.api_version == "v1"
+                && let Some(namespace) = &obj.namespace
+            {
+                let key = (obj.kind.clone(), namespace.clone(), obj.name.clone());
+                self.v1_objects.entry(key).or_default().push((index, i));
+            }
+        }
         let ks = &mut self.kustomizations[index];
         ks.dir = Some(dir.to_string());
         ks.applied = objects;
@@ -1139,9 +1184,21 @@ fn names_crds(path: &str) -> bool {
     path.contains("crd") || path.contains("github.com/fluxcd/flux2")
 }
 
+/// Whether `obj` is of a kind [`creates_secret`] knows: told by comparing the kind (or the
+/// API group's prefix, for Vault) first.
+fn may_create_secret(obj: &Object) -> bool {
+    matches!(
+        obj.kind.as_str(),
+        "ExternalSecret" | "ClusterExternalSecret" | "SealedSecret" | "OnePasswordItem"
+    ) || obj.api_version.starts_with("secrets.hashicorp.com/")
+}
+
 /// Whether `obj` creates the Secret `namespace/name` at runtime: secret operators whose output
 /// Secret is named in the object (External Secrets, Sealed Secrets, 1Password, Vault).
 fn creates_secret(obj: &Object, namespace: &str, name: &str) -> bool {
+    if !may_create_secret(obj) {
+        return false;
+    }
     let same_ns = obj.namespace.as_deref() == Some(namespace);
     let body = &obj.body;
     let named = |path: &[&str]| body.str_at(path).unwrap_or(&obj.name) == name;

@@ -83,6 +83,8 @@ pub struct Providers {
     pub assume: Assume,
     /// HelmReleases of charts the catalogue does not know: (chart, release index).
     pub uncatalogued: Vec<(String, usize)>,
+    /// The names of `uncatalogued`'s charts, as [`Providers::assumed`] compares them.
+    uncatalogued_names: Vec<providers::ChartName>,
     /// Content that was not rendered and names no catalogued chart: it may hold any CRD, so
     /// "nothing provides this kind" cannot be said.
     pub unseen_unknown: bool,
@@ -128,6 +130,9 @@ impl Providers {
                 providers
                     .uncatalogued
                     .push((providers::chart_name(&chart).to_string(), i));
+                providers
+                    .uncatalogued_names
+                    .push(providers::ChartName::new(&chart));
                 continue;
             };
             let chart = entry.chart.clone();
@@ -315,8 +320,9 @@ impl Providers {
         }
         self.uncatalogued
             .iter()
-            .find(|(chart, _)| providers::named_after(chart, group, kind))
-            .map(|(chart, _)| Assumed::Unverified {
+            .zip(&self.uncatalogued_names)
+            .find(|(_, name)| name.names(group, kind))
+            .map(|((chart, _), _)| Assumed::Unverified {
                 chart: chart.clone(),
             })
     }
