@@ -646,6 +646,39 @@ pub fn parent(path: &str) -> &str {
 /// climbs above the repository root. A leading `/` means the repository root, as with Flux's
 /// SecureJoin.
 pub fn resolve(base: &str, rel: &str) -> Option<String> {
+    if let Some(joined) = resolve_plain(base, rel) {
+        return Some(joined);
+    }
+    resolve_segments(base, rel)
+}
+
+/// [`resolve`] for the usual case, without splitting: `rel` is `./`-prefixed or not, and no
+/// segment of it is `..`, `.` or empty, nor of `base` empty. `None` when that is not so.
+fn resolve_plain(base: &str, rel: &str) -> Option<String> {
+    let mut rel = rel;
+    while let Some(rest) = rel.strip_prefix("./") {
+        rel = rest;
+    }
+    // Every segment between slashes passes `ok`; an empty path has none.
+    let segments_pass = |path: &str, ok: fn(&[u8]) -> bool| {
+        path.is_empty() || path.as_bytes().split(|&b| b == b'/').all(ok)
+    };
+    let plain_rel = segments_pass(rel, |seg| !seg.is_empty() && seg != b"." && seg != b"..");
+    let plain_base = segments_pass(base, |seg| !seg.is_empty());
+    if !(plain_rel && plain_base) {
+        return None;
+    }
+    let mut joined = String::with_capacity(base.len() + 1 + rel.len());
+    joined.push_str(base);
+    if !base.is_empty() && !rel.is_empty() {
+        joined.push('/');
+    }
+    joined.push_str(rel);
+    Some(joined)
+}
+
+/// [`resolve`], segment by segment.
+fn resolve_segments(base: &str, rel: &str) -> Option<String> {
     let mut parts: Vec<&str> = if rel.starts_with('/') {
         Vec::new()
     } else {
@@ -666,6 +699,35 @@ pub fn resolve(base: &str, rel: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 8192, ..Default::default() })]
+        /// The shortcut for plain paths resolves as the segment-by-segment walk does.
+        #[test]
+        fn plain_paths_resolve_as_segments_do(
+            base in proptest::collection::vec(proptest::sample::select(vec!["", "a", "b", ".", "..", "/", "c.d"]), 0..5),
+            rel in proptest::collection::vec(proptest::sample::select(vec!["", "a", "b", ".", "..", "/", "./", "x..y", "c.d"]), 0..6),
+        ) {
+            let base = base.join("/");
+            let rel = rel.concat();
+            if let Some(plain) = resolve_plain(&base, &rel) {
+                proptest::prop_assert_eq!(Some(plain), resolve_segments(&base, &rel), "{:?} + {:?}", base, rel);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_paths_take_the_shortcut() {
+        assert_eq!(
+            resolve_plain("apps", "./base/app").as_deref(),
+            Some("apps/base/app")
+        );
+        assert_eq!(resolve_plain("", "./apps").as_deref(), Some("apps"));
+        assert_eq!(resolve_plain("apps", "./").as_deref(), Some("apps"));
+        assert_eq!(resolve_plain("apps", "../base"), None);
+        assert_eq!(resolve("apps/dev", "../base").as_deref(), Some("apps/base"));
+        assert_eq!(resolve("apps", "../../x"), None);
+    }
 
     #[test]
     fn line_col_counts_characters_and_clamps() {
