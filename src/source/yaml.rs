@@ -168,11 +168,18 @@ impl Node {
 
     /// The key node and value node under `key` in a mapping.
     pub fn get_entry(&self, key: &str) -> Option<(&Node, &Node)> {
-        self.as_map()?
-            .iter()
-            .rev()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(k, v)| (k, v))
+        let entries = self.as_map()?;
+        // Keys are looked up by the million: a key that cannot read as null is compared as
+        // text, without asking each key of the mapping whether it is null.
+        let found = if is_null_text(key) {
+            entries.iter().rev().find(|(k, _)| k.as_str() == Some(key))
+        } else {
+            entries
+                .iter()
+                .rev()
+                .find(|(k, _)| matches!(&k.value, Value::Scalar(text) if text == key))
+        };
+        found.map(|(k, v)| (k, v))
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
@@ -825,6 +832,19 @@ mod tests {
         let (docs, errors) = parse(FileId(0), text);
         assert!(errors.is_empty(), "{errors:?}");
         docs
+    }
+
+    #[test]
+    fn keys_are_found_as_text_and_null_keys_are_not() {
+        let docs = parse_ok("a: 1\n'null': 2\nnull: 3\n~: 4\n'~': 5\nb: 6\n");
+        let root = docs[0].root.as_ref().expect("a mapping");
+        let value = |key: &str| root.get(key).and_then(Node::as_str).map(str::to_string);
+        assert_eq!(value("a").as_deref(), Some("1"));
+        assert_eq!(value("b").as_deref(), Some("6"));
+        // Plain `null` and `~` keys are null, not text: only the quoted ones are found.
+        assert_eq!(value("null").as_deref(), Some("2"));
+        assert_eq!(value("~").as_deref(), Some("5"));
+        assert_eq!(value("c"), None);
     }
 
     #[test]
