@@ -213,10 +213,27 @@ fn parse_set(text: &str) -> Vec<&str> {
 
 /// Parses inline patch text and points every span at the text in its file.
 fn parse_inline(text: &str, at: Span) -> Option<Node> {
+    let lock = || REPOINTED_PATCHES.lock().unwrap_or_else(|e| e.into_inner());
+    let key = (Box::<str>::from(text), at);
+    if let Some(root) = lock().as_ref().and_then(|memo| memo.get(&key).cloned()) {
+        return Some(Node::clone(&root));
+    }
     let mut root = Node::clone(&*parsed_inline(text)?);
     repoint(&mut root, at);
+    let mut memo = lock();
+    let memo = memo.get_or_insert_with(RepointedMemo::default);
+    if memo.len() >= INLINE_PATCHES_KEPT {
+        memo.clear();
+    }
+    memo.insert(key, Arc::new(root.clone()));
     Some(root)
 }
+
+/// Inline patches pointed at their place, by text and place. The patch of a parent that every
+/// child Kustomization receives is the same text at the same place in each: pointed once, the
+/// copy of its tree is shared (a tree's collections are copied only when changed).
+static REPOINTED_PATCHES: Mutex<Option<RepointedMemo>> = Mutex::new(None);
+type RepointedMemo = foldhash::HashMap<(Box<str>, Span), Arc<Node>>;
 
 /// Inline patch texts parsed so far. A parent Kustomization's patch that gives every child
 /// the same `spec.patches` (a common way to set HelmRelease defaults) would otherwise parse
@@ -614,6 +631,15 @@ mod tests {
         assert_eq!(
             two.path(&["spec", "interval"]).map(|n| n.span),
             Some(at(90))
+        );
+        // The same text at the same place again: the pointed tree is shared, not copied.
+        let again = parse_inline(text, at(10)).expect("parses");
+        assert!(
+            matches!((&one.value, &again.value), (Value::Map(a), Value::Map(b)) if Arc::ptr_eq(a, b))
+        );
+        assert_eq!(
+            again.path(&["spec", "interval"]).map(|n| n.span),
+            Some(at(10))
         );
         assert!(parse_inline("a: [", at(0)).is_none());
         assert!(
