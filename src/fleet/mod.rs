@@ -1184,8 +1184,8 @@ fn names_crds(path: &str) -> bool {
     path.contains("crd") || path.contains("github.com/fluxcd/flux2")
 }
 
-/// Whether `obj` is of a kind [`creates_secret`] knows: told by comparing the kind (or the
-/// API group's prefix, for Vault) first.
+/// Whether `obj` is of a kind [`creates_secret`] knows, told by its kind (or, for Vault, its
+/// API group's prefix) alone: what [`Cluster::secret_creators`] keeps.
 fn may_create_secret(obj: &Object) -> bool {
     matches!(
         obj.kind.as_str(),
@@ -1196,9 +1196,6 @@ fn may_create_secret(obj: &Object) -> bool {
 /// Whether `obj` creates the Secret `namespace/name` at runtime: secret operators whose output
 /// Secret is named in the object (External Secrets, Sealed Secrets, 1Password, Vault).
 fn creates_secret(obj: &Object, namespace: &str, name: &str) -> bool {
-    if !may_create_secret(obj) {
-        return false;
-    }
     let same_ns = obj.namespace.as_deref() == Some(namespace);
     let body = &obj.body;
     let named = |path: &[&str]| body.str_at(path).unwrap_or(&obj.name) == name;

@@ -213,41 +213,43 @@ fn parse_set(text: &str) -> Vec<&str> {
 
 /// Parses inline patch text and points every span at the text in its file.
 fn parse_inline(text: &str, at: Span) -> Option<Node> {
-    let lock = || REPOINTED_PATCHES.lock().unwrap_or_else(|e| e.into_inner());
-    let key = (Box::<str>::from(text), at);
-    if let Some(root) = lock().as_ref().and_then(|memo| memo.get(&key).cloned()) {
+    let lock = || INLINE_PATCHES.lock().unwrap_or_else(|e| e.into_inner());
+    let placed = |memo: &InlineMemo| memo.get(text)?.placed.get(&at).cloned();
+    if let Some(root) = lock().as_ref().and_then(placed) {
         return Some(Node::clone(&root));
     }
     let mut root = Node::clone(&*parsed_inline(text)?);
     repoint(&mut root, at);
-    let mut memo = lock();
-    let memo = memo.get_or_insert_with(RepointedMemo::default);
-    if memo.len() >= INLINE_PATCHES_KEPT {
-        memo.clear();
+    if let Some(patch) = lock().as_mut().and_then(|memo| memo.get_mut(text)) {
+        if patch.placed.len() >= INLINE_PATCHES_KEPT {
+            patch.placed.clear();
+        }
+        patch.placed.insert(at, Arc::new(root.clone()));
     }
-    memo.insert(key, Arc::new(root.clone()));
     Some(root)
 }
 
-/// Inline patches pointed at their place, by text and place. The patch of a parent that every
-/// child Kustomization receives is the same text at the same place in each: pointed once, the
-/// copy of its tree is shared (a tree's collections are copied only when changed).
-static REPOINTED_PATCHES: Mutex<Option<RepointedMemo>> = Mutex::new(None);
-type RepointedMemo = foldhash::HashMap<(Box<str>, Span), Arc<Node>>;
-
-/// Inline patch texts parsed so far. A parent Kustomization's patch that gives every child
-/// the same `spec.patches` (a common way to set HelmRelease defaults) would otherwise parse
-/// one text once per child. Bounded: past the limit the memo starts over.
+/// Inline patch texts seen so far. A parent Kustomization's patch that gives every child
+/// the same `spec.patches` (a common way to set HelmRelease defaults) is the same text at the
+/// same place in each child: parsed and pointed once, its tree is then shared (a tree's
+/// collections are copied only when changed). Bounded: past the limit the memo starts over.
 static INLINE_PATCHES: Mutex<Option<InlineMemo>> = Mutex::new(None);
-/// Patch text → its first document (`None`: it does not parse).
-type InlineMemo = foldhash::HashMap<Box<str>, Option<Arc<Node>>>;
+type InlineMemo = foldhash::HashMap<Box<str>, InlinePatch>;
 const INLINE_PATCHES_KEPT: usize = 1024;
+
+/// One patch text: its first document (`None`: it does not parse), and that document pointed
+/// at each place the text was met.
+#[derive(Default)]
+struct InlinePatch {
+    parsed: Option<Arc<Node>>,
+    placed: foldhash::HashMap<Span, Arc<Node>>,
+}
 
 /// The first document of an inline patch, or `None` when it does not parse.
 fn parsed_inline(text: &str) -> Option<Arc<Node>> {
     let lock = || INLINE_PATCHES.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(parsed) = lock().as_ref().and_then(|memo| memo.get(text).cloned()) {
-        return parsed;
+    if let Some(patch) = lock().as_ref().and_then(|memo| memo.get(text)) {
+        return patch.parsed.clone();
     }
     let (docs, errors) = yaml::parse(FileId::DETACHED, text);
     let parsed = if errors.is_empty() {
@@ -260,7 +262,7 @@ fn parsed_inline(text: &str) -> Option<Arc<Node>> {
     if memo.len() >= INLINE_PATCHES_KEPT {
         memo.clear();
     }
-    memo.insert(text.into(), parsed.clone());
+    memo.entry(text.into()).or_default().parsed = parsed.clone();
     parsed
 }
 
