@@ -1249,3 +1249,60 @@ fn internal_error_names_the_file_being_processed() {
         );
     }
 }
+
+/// The same when the file is first read by a build made ahead of its turn on another thread:
+/// with the target `clusters/dev`, the apps are read only when built, and the Kustomizations
+/// queued behind the first are built by the pool while the fixed point renders. The panic is
+/// carried to where the build is wanted (or to the end of the fixed point), never lost and
+/// never waited on forever.
+#[test]
+fn internal_error_in_a_build_made_ahead_names_the_file() {
+    if !cfg!(debug_assertions) {
+        eprintln!("FLEETLINT_DEBUG_PANIC_ON exists in debug builds only: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).expect("mkdir .git");
+    write(root, "clusters/dev/flux-system/gotk-sync.yaml", GOTK_SYNC);
+    for i in 0..12 {
+        write(
+            root,
+            &format!("clusters/dev/app-{i}.yaml"),
+            flux_kustomization(&format!("app-{i}"), &format!("./apps/app-{i}"), &[]),
+        );
+        write(
+            root,
+            &format!("apps/app-{i}/kustomization.yaml"),
+            "resources:\n  - cm.yaml\n",
+        );
+        write(
+            root,
+            &format!("apps/app-{i}/cm.yaml"),
+            config_map(&format!("settings-{i}")),
+        );
+    }
+    for (file, threads) in [
+        ("apps/app-11/cm.yaml", "4"),
+        ("apps/app-5/cm.yaml", "2"),
+        ("apps/app-11/cm.yaml", "1"),
+    ] {
+        let out = Command::cargo_bin("fleetlint")
+            .expect("the binary is built")
+            .current_dir(root)
+            .args(["clusters/dev", "--format", "json"])
+            .env("FLEETLINT_DEBUG_PANIC_ON", file)
+            .env("RAYON_NUM_THREADS", threads)
+            .timeout(Duration::from_secs(120))
+            .output()
+            .expect("fleetlint runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{threads} threads: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "fleetlint: internal error while processing {file}, please report it"
+            )),
+            "{threads} threads: {stderr}"
+        );
+    }
+}

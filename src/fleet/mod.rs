@@ -8,7 +8,8 @@ pub mod flux;
 pub mod providers;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use compact_str::CompactString;
 use fixedbitset::FixedBitSet;
@@ -452,41 +453,43 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
     // A Kustomization waits for its inputs while other renders may still reveal them.
     let mut renders = 0usize;
     let mut waited_at: HashMap<usize, usize> = HashMap::default();
-    let mut prefetched = Prefetched::default();
-    while let Some(index) = queue.pop_front() {
-        prefetched.fill(&cluster, renderer, index, &queue);
-        match cluster.prepare(renderer.repo(), index) {
-            Prepared::Render {
+    let prefetched = rayon::in_place_scope(|scope| {
+        let mut prefetch = Prefetch::new(scope, renderer);
+        prefetch.start(&cluster, queue.iter().copied());
+        while let Some(index) = queue.pop_front() {
+            let prepared = match cluster.prepare(renderer.repo(), index) {
+                Prepared::Wait
+                    if !queue.is_empty()
+                        && waited_at.get(&index).is_none_or(|&at| at < renders) =>
+                {
+                    waited_at.insert(index, renders);
+                    queue.push_back(index);
+                    continue;
+                }
+                // Its inputs never appeared: render what can be rendered without them.
+                Prepared::Wait => cluster.prepare_final(renderer.repo(), index),
+                prepared => prepared,
+            };
+            if let Prepared::Render {
                 dir,
                 source_root,
                 vars,
-            } => {
-                let built = prefetched.take(index, &dir, &source_root);
+            } = prepared
+            {
+                let built = prefetch.take(index, &dir, &source_root);
                 let found = cluster.render(renderer, index, &dir, &source_root, vars, built);
                 renders += 1;
+                prefetch.start(&cluster, found.iter().copied());
                 queue.extend(found);
             }
-            Prepared::Wait
-                if !queue.is_empty() && waited_at.get(&index).is_none_or(|&at| at < renders) =>
-            {
-                waited_at.insert(index, renders);
-                queue.push_back(index);
-            }
-            Prepared::Wait => {
-                // Its inputs never appeared: render what can be rendered without them.
-                if let Prepared::Render {
-                    dir,
-                    source_root,
-                    vars,
-                } = cluster.prepare_final(renderer.repo(), index)
-                {
-                    let built = prefetched.take(index, &dir, &source_root);
-                    let found = cluster.render(renderer, index, &dir, &source_root, vars, built);
-                    renders += 1;
-                    queue.extend(found);
-                }
-            }
-            Prepared::Skip => {}
+        }
+        prefetch.finish()
+    });
+    // Every build handed to the pool has ended now: one that panicked, even unasked for, ends
+    // the run as an internal error.
+    for slot in prefetched {
+        if let Some(Err(panic)) = slot.result.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            std::panic::resume_unwind(panic);
         }
     }
     let remote: Vec<Option<String>> = cluster
@@ -571,73 +574,130 @@ struct VarsInput {
     complete: bool,
 }
 
-/// Builds of queued Kustomizations made ahead of their turn, several at once.
+/// Builds of queued Kustomizations made ahead of their turn, on the other cores.
 ///
 /// The fixed point itself is sequential: each render may reveal sources, variables and
 /// Kustomizations that decide how the next one is prepared. The builds are not: a build reads
 /// only the repository, its directory, the source root and the Kustomization's own transforms.
-/// So while one cluster is processed in queue order, the next queued Kustomizations of this
-/// repository's own source are built in parallel from their `spec.path`, and a prefetched
-/// build is used only if `prepare` later asks for exactly that directory and source root.
-#[derive(Default)]
-struct Prefetched {
-    /// Kustomization index → (directory, source root, build).
-    builds: HashMap<usize, (String, String, Arc<Rendered>)>,
-    /// Kustomizations already tried, built or not: none is built twice.
+/// So as soon as a Kustomization of this repository's own source is queued, its build from
+/// `spec.path` is handed to the thread pool, and the fixed point goes on with its own
+/// (sequential) work meanwhile. A prefetched build is used only if `prepare` later asks for
+/// exactly that directory and source root; one the pool has not started yet is made by the
+/// fixed point itself when its turn comes, so no build is made twice and none waits in line.
+struct Prefetch<'a, 'scope> {
+    scope: &'a rayon::Scope<'scope>,
+    renderer: &'scope Renderer<'scope>,
+    slots: HashMap<usize, Arc<PrefetchSlot>>,
+    /// Kustomizations already handed over (or not prefetchable): none is built twice.
     tried: foldhash::HashSet<usize>,
+    /// Set when the fixed point is over: builds not started by then are not made.
+    over: Arc<AtomicBool>,
 }
 
-/// Builds made at once: enough to keep every core busy, few enough that a cluster stopped by
-/// `MAX_CLUSTER_OBJECTS` wastes little.
-const PREFETCH_BATCH: usize = 32;
+/// One build handed to the pool.
+struct PrefetchSlot {
+    dir: String,
+    source_root: String,
+    /// Whoever sets it first makes the build: a pool thread, or the fixed point at its turn.
+    claimed: AtomicBool,
+    done: AtomicBool,
+    /// The build, or the panic that interrupted it: resumed where the build is wanted, so
+    /// that an internal error surfaces exactly as if the fixed point had made the build.
+    result: Mutex<Option<std::thread::Result<Arc<Rendered>>>>,
+}
 
-impl Prefetched {
-    /// Before `index` is processed: if it has no build yet, builds it and the next queued
-    /// Kustomizations whose directory is known, in parallel.
-    fn fill(
-        &mut self,
-        cluster: &Cluster,
-        renderer: &Renderer<'_>,
-        index: usize,
-        queue: &VecDeque<usize>,
-    ) {
-        if self.tried.contains(&index)
-            || cluster.applied_objects > MAX_CLUSTER_OBJECTS
-            || rayon::current_num_threads() < 2
-        {
-            return;
-        }
-        let batch: Vec<(usize, String)> = std::iter::once(index)
-            .chain(queue.iter().copied())
-            .filter(|i| self.tried.insert(*i))
-            .filter_map(|i| Some((i, cluster.predicted_dir(renderer.repo(), i)?)))
-            .take(PREFETCH_BATCH)
-            .collect();
-        if batch.len() < 2 {
-            return; // one build gains nothing from running elsewhere
-        }
-        use rayon::prelude::*;
-        let source_root = &cluster.source_root;
-        let built: Vec<(usize, String, Arc<Rendered>)> = batch
-            .into_par_iter()
-            .map(|(i, dir)| {
-                let rendered = renderer.flux_build(
-                    &dir,
-                    source_root,
-                    &cluster.kustomizations[i].spec.transforms,
-                );
-                (i, dir, rendered)
-            })
-            .collect();
-        for (i, dir, rendered) in built {
-            self.builds.insert(i, (dir, source_root.clone(), rendered));
+impl<'a, 'scope> Prefetch<'a, 'scope> {
+    fn new(scope: &'a rayon::Scope<'scope>, renderer: &'scope Renderer<'scope>) -> Self {
+        Prefetch {
+            scope,
+            renderer,
+            slots: HashMap::default(),
+            tried: foldhash::HashSet::default(),
+            over: Arc::new(AtomicBool::new(false)),
         }
     }
 
-    /// The prefetched build of `index`, if it was made for this directory and source root.
+    /// Hands the builds of newly queued Kustomizations to the pool: one job per other thread,
+    /// each going through them in queue order and making those nobody has claimed (one job
+    /// per build would wake a sleeping thread, a system call, per build).
+    fn start(&mut self, cluster: &Cluster, queued: impl Iterator<Item = usize>) {
+        let threads = rayon::current_num_threads();
+        if cluster.applied_objects > MAX_CLUSTER_OBJECTS || threads < 2 {
+            return;
+        }
+        let mut batch = Vec::new();
+        for index in queued {
+            if !self.tried.insert(index) {
+                continue;
+            }
+            let Some(dir) = cluster.predicted_dir(self.renderer.repo(), index) else {
+                continue;
+            };
+            let slot = Arc::new(PrefetchSlot {
+                dir,
+                source_root: cluster.source_root.clone(),
+                claimed: AtomicBool::new(false),
+                done: AtomicBool::new(false),
+                result: Mutex::new(None),
+            });
+            self.slots.insert(index, Arc::clone(&slot));
+            batch.push((slot, cluster.kustomizations[index].spec.transforms.clone()));
+        }
+        if batch.is_empty() {
+            return;
+        }
+        let batch = Arc::new(batch);
+        for _ in 0..(threads - 1).min(batch.len()) {
+            let batch = Arc::clone(&batch);
+            let renderer = self.renderer;
+            let over = Arc::clone(&self.over);
+            rayon::Scope::spawn(self.scope, move |_| {
+                for (slot, transforms) in batch.iter() {
+                    if over.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    if slot.claimed.swap(true, Ordering::AcqRel) {
+                        continue;
+                    }
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        renderer.flux_build(&slot.dir, &slot.source_root, transforms)
+                    }));
+                    *slot.result.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                    slot.done.store(true, Ordering::Release);
+                }
+            });
+        }
+    }
+
+    /// The prefetched build of `index`, if it was made (or is being made) for this directory
+    /// and source root; `None` when the caller is to build it.
     fn take(&mut self, index: usize, dir: &str, source_root: &str) -> Option<Arc<Rendered>> {
-        let (built_dir, built_root, rendered) = self.builds.remove(&index)?;
-        (built_dir == dir && built_root == source_root).then_some(rendered)
+        let slot = self.slots.remove(&index)?;
+        if slot.dir != dir || slot.source_root != source_root {
+            return None;
+        }
+        if !slot.claimed.swap(true, Ordering::AcqRel) {
+            return None; // not started: made here, now
+        }
+        // Being made on another thread: help with the other queued builds meanwhile. A build
+        // never waits for anything itself, so this wait always ends.
+        while !slot.done.load(Ordering::Acquire) {
+            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                std::hint::spin_loop();
+            }
+        }
+        let result = slot.result.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match result? {
+            Ok(rendered) => Some(rendered),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+
+    /// The fixed point is over: builds not started are dropped. The slots are returned to be
+    /// looked at once the scope has waited for the builds still running.
+    fn finish(self) -> Vec<Arc<PrefetchSlot>> {
+        self.over.store(true, Ordering::Relaxed);
+        self.slots.into_values().collect()
     }
 }
 
