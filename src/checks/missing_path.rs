@@ -20,7 +20,7 @@ fn run(cx: &Context) -> Vec<Finding> {
     for model in cx.clusters {
         let cluster = &model.cluster;
         for ks in &cluster.kustomizations {
-            let Some((path, problem)) = &ks.path_problem else {
+            let Some((path, problem)) = ks.path_problem.as_deref() else {
                 continue;
             };
             if path.span.file == FileId::DETACHED {

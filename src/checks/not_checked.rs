@@ -23,7 +23,7 @@ fn run(cx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
     for model in cx.clusters {
         for ks in &model.cluster.kustomizations {
-            if let Some((span, why)) = &ks.not_checked {
+            if let Some((span, why)) = ks.not_checked.as_deref() {
                 // `span` is the name in the sourceRef.
                 findings.push(
                     CHECK

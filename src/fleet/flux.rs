@@ -1,5 +1,7 @@
 //! Flux objects read from rendered manifests: only the fields fleetlint reasons about.
 
+use std::sync::{Arc, LazyLock};
+
 use crate::kustomize::{Layer, Object, Patch, PathRef};
 use crate::source::{Node, Span};
 use compact_str::CompactString;
@@ -62,8 +64,9 @@ pub struct KustomizationSpec {
     pub path: Option<PathRef>,
     pub source_ref: Option<Reference>,
     pub depends_on: Vec<Reference>,
-    /// Flux's own transforms, in the shape of a kustomize layer.
-    pub transforms: Layer,
+    /// Flux's own transforms, in the shape of a kustomize layer. Shared: builds made on other
+    /// threads take it along, and most Kustomizations have none.
+    pub transforms: Arc<Layer>,
     pub substitute: Vec<(String, String)>,
     pub substitute_from: Vec<SubstituteFrom>,
     pub substitute_always: bool,
@@ -74,6 +77,23 @@ pub struct KustomizationSpec {
     /// as `namespace/name` (it lives in the Kustomization's namespace, so two Kustomizations
     /// naming `cluster-kubeconfig` in two namespaces target two clusters).
     pub kube_config: Option<String>,
+}
+
+/// Shared by every Kustomization without transforms (most of them): a large fleet holds
+/// thousands of Kustomizations to the end of the run.
+static NO_TRANSFORMS: LazyLock<Arc<Layer>> = LazyLock::new(|| Arc::new(Layer::default()));
+
+fn transforms(layer: Layer) -> Arc<Layer> {
+    let none = layer.components.is_empty()
+        && layer.patches.is_empty()
+        && layer.namespace.is_none()
+        && layer.name_prefix.is_none()
+        && layer.name_suffix.is_none();
+    if none {
+        Arc::clone(&NO_TRANSFORMS)
+    } else {
+        Arc::new(layer)
+    }
 }
 
 impl KustomizationSpec {
@@ -133,14 +153,14 @@ impl KustomizationSpec {
             path: str_ref("path"),
             source_ref: get("sourceRef").and_then(|n| Reference::read(n, "", namespace)),
             depends_on: read_depends_on(get("dependsOn"), "Kustomization", namespace),
-            transforms: Layer {
+            transforms: transforms(Layer {
                 components,
                 patches,
                 namespace: str_ref("targetNamespace"),
                 name_prefix: str_ref("namePrefix"),
                 name_suffix: str_ref("nameSuffix"),
                 ..Layer::default()
-            },
+            }),
             substitute,
             substitute_from,
             substitute_always: post_build.and_then(|p| p.str_at(&["substituteStrategy"]))

@@ -75,16 +75,18 @@ pub struct Kustomization {
     /// The directory its path resolved to, when it was rendered.
     pub dir: Option<String>,
     pub problems: Vec<Problem>,
-    pub path_problem: Option<(PathRef, PathProblem)>,
+    /// Boxed, like the other fields most Kustomizations leave unset: a large fleet holds
+    /// thousands of Kustomizations until the end of the run.
+    pub path_problem: Option<Box<(PathRef, PathProblem)>>,
     /// Why its content was not checked (a source that is not this repository).
-    pub not_checked: Option<(Span, String)>,
+    pub not_checked: Option<Box<(Span, String)>>,
     /// A root that only groups Kustomizations found in a plain directory.
     pub is_virtual: bool,
     /// The repository directory its source is mapped to by the configuration (`sources:`):
     /// its `spec.path` is relative to that, not to the cluster's source root.
     pub mapped_root: Option<String>,
     /// Post-build substitution, when it ran on the output.
-    pub substitution: Option<Substitution>,
+    pub substitution: Option<Box<Substitution>>,
 }
 
 /// What post-build substitution had to work with (FLUX-SEMANTICS §2.9).
@@ -879,7 +881,7 @@ impl Cluster {
                     src.id(),
                     ks.id()
                 );
-                self.kustomizations[index].not_checked = Some((src.name_span, why));
+                self.kustomizations[index].not_checked = Some(Box::new((src.name_span, why)));
                 if !only_crds_or_flux {
                     self.unseen.push(namespace);
                 }
@@ -986,7 +988,7 @@ impl Cluster {
             }
         };
         if let Some(problem) = problem {
-            self.kustomizations[index].path_problem = Some((path_ref, problem));
+            self.kustomizations[index].path_problem = Some(Box::new((path_ref, problem)));
         }
         Prepared::Skip
     }
@@ -1190,7 +1192,7 @@ impl Cluster {
         let ks = &mut self.kustomizations[index];
         ks.dir = Some(dir.to_string());
         ks.applied = objects;
-        ks.substitution = substitution;
+        ks.substitution = substitution.map(Box::new);
         ks.problems = problems;
         found
     }

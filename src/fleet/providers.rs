@@ -235,7 +235,7 @@ impl Providers {
     fn add_unseen(&mut self, cluster: &Cluster) {
         for (k, ks) in cluster.kustomizations.iter().enumerate() {
             let mut hints: Vec<(String, Span)> = Vec::new();
-            if let Some((span, _)) = &ks.not_checked {
+            if let Some((span, _)) = ks.not_checked.as_deref() {
                 let mut hint = ks.name.clone();
                 if let Some(path) = &ks.spec.path {
                     hint.push(' ');
