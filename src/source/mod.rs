@@ -4,6 +4,7 @@
 //! separated, without `.` or `..` (the root itself is `""`). Nothing here follows a path or a
 //! symlink out of the root, and nothing here writes.
 
+mod lines;
 pub mod processing;
 pub mod yaml;
 mod yaml_fast;
@@ -54,11 +55,12 @@ pub struct SourceFile {
     releasable: bool,
     pub docs: Vec<Document>,
     pub errors: Vec<YamlError>,
-    /// Byte offsets where lines start, computed on first use by [`SourceFile::line_col`].
+    /// Byte offsets where lines start, computed on first use by [`SourceFile::line_col`]
+    /// (of a kept text).
     line_starts: OnceLock<Vec<u32>>,
-    /// Whether a text that was let go is ASCII, known with `line_starts`: then positions in
-    /// it need no text, columns being byte distances.
-    released_ascii: OnceLock<bool>,
+    /// Where some lines of a text that was let go start, to place positions in it without
+    /// reading it back for good (when it is ASCII: columns are then byte distances).
+    released_lines: OnceLock<lines::SparseLines>,
 }
 
 impl SourceFile {
@@ -79,7 +81,7 @@ impl SourceFile {
             docs,
             errors,
             line_starts: OnceLock::new(),
-            released_ascii: OnceLock::new(),
+            released_lines: OnceLock::new(),
         }
     }
 
@@ -125,18 +127,16 @@ impl SourceFile {
     /// Lines are indexed once per file, so a file with thousands of findings is not rescanned
     /// from its start for each of them.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        // A text that was let go is read again once to index its lines, and not kept: in an
-        // ASCII text (CRD bundles usually are), columns are byte distances.
-        if self.text_released() {
-            let starts = self.line_starts.get_or_init(|| {
-                let text = self.read_again();
-                let _ = self.released_ascii.set(text.is_ascii());
-                line_starts(&text)
-            });
-            if self.released_ascii.get() == Some(&true) {
-                let offset = (offset as usize).min(self.text_len);
-                let line = starts.partition_point(|&s| s as usize <= offset);
-                return (line, offset - starts[line - 1] as usize + 1);
+        // A text that was let go is streamed once to note where some of its lines start, and
+        // not kept: in an ASCII text (CRD bundles usually are), columns are byte distances.
+        if self.text_released()
+            && let Some(full) = &self.reread_from
+        {
+            let lines = self
+                .released_lines
+                .get_or_init(|| lines::SparseLines::read(full));
+            if lines.ascii {
+                return lines.line_col(full, (offset as usize).min(self.text_len));
             }
         }
         let text = self.text();
@@ -234,7 +234,7 @@ pub type Listing = Arc<[(String, Entry)]>;
 /// Byte offsets where lines start. Line breaks as YAML (and miette) count them: `\n`,
 /// `\r\n` and a lone `\r`. Found with memchr: the files with findings include
 /// multi-megabyte CRD bundles.
-fn line_starts(text: &str) -> Vec<u32> {
+pub(crate) fn line_starts(text: &str) -> Vec<u32> {
     let bytes = text.as_bytes();
     let mut starts = vec![0];
     for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
