@@ -5,8 +5,6 @@
 //! [spec.chart.spec.chart: Required value, ...]`), or server-side apply fails with
 //! `field not declared in schema`.
 
-use std::collections::HashSet;
-
 use rayon::prelude::*;
 
 use super::{Check, Context, did_you_mean};
@@ -32,7 +30,7 @@ fn run(cx: &Context) -> Vec<Finding> {
         .flat_map_iter(|model| {
             let cluster = &model.cluster;
             let mut findings = Vec::new();
-            let mut seen = HashSet::new();
+            let mut seen = foldhash::HashSet::default();
             for (_, obj) in cluster.reached() {
                 if !schema.knows(&obj.api_version, &obj.kind)
                     || !seen.insert((obj.origin, obj.body.span, obj.name.clone()))

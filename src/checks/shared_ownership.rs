@@ -34,26 +34,31 @@ fn run(cx: &Context) -> Vec<Finding> {
     findings
 }
 
-/// What decides a Kustomization's output: where it applies, what it builds, its transforms
-/// and its variables.
-fn build_key(cluster: &Cluster, index: usize) -> Option<String> {
+/// Where a Kustomization's output comes from: the directory it built, or for content
+/// fleetlint did not fetch (another repository), the same source and path.
+fn build_location(cluster: &Cluster, index: usize) -> Option<String> {
     let ks = &cluster.kustomizations[index];
     if ks.is_virtual {
         return None;
     }
-    let location = match (&ks.dir, &ks.spec.source_ref, &ks.spec.path) {
-        (Some(dir), _, _) => format!("dir {dir}"),
-        // Content fleetlint did not fetch (another repository): the same source and path.
+    match (&ks.dir, &ks.spec.source_ref, &ks.spec.path) {
+        (Some(dir), _, _) => Some(format!("dir {dir}")),
         (None, Some(src), Some(path)) if ks.not_checked.is_some() && !path.value.contains("${") => {
-            format!(
+            Some(format!(
                 "{}/{} {}",
                 src.kind,
                 src.id(),
                 path.value.trim_start_matches("./").trim_end_matches('/')
-            )
+            ))
         }
-        _ => return None,
-    };
+        _ => None,
+    }
+}
+
+/// What decides a Kustomization's output beyond its location: where it applies, its
+/// transforms and its variables.
+fn build_key(cluster: &Cluster, index: usize, location: &str) -> String {
+    let ks = &cluster.kustomizations[index];
     let vars = match &ks.substitution {
         Some(s) => format!("{:?}", s.vars.values),
         None => format!(
@@ -66,11 +71,11 @@ fn build_key(cluster: &Cluster, index: usize) -> Option<String> {
                 .collect::<Vec<_>>()
         ),
     };
-    Some(format!(
+    format!(
         "{:?}\u{1}{location}\u{1}{}\u{1}{vars}",
         cluster.target_of(index),
         ks.spec.transforms.cache_key()
-    ))
+    )
 }
 
 fn path_span(cluster: &Cluster, index: usize) -> Option<Span> {
@@ -85,10 +90,24 @@ fn path_span(cluster: &Cluster, index: usize) -> Option<Span> {
 
 /// Kustomizations that build the same thing the same way: one finding per pair.
 fn same_build(cluster: &Cluster, findings: &mut Vec<Finding>) -> BTreeSet<(usize, usize)> {
+    // Most Kustomizations build a directory no other one builds: the rest of the key is
+    // written out only for those that share their location with another.
+    let locations: Vec<Option<String>> = (0..cluster.kustomizations.len())
+        .map(|i| build_location(cluster, i))
+        .collect();
+    let mut at_location: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    for location in locations.iter().flatten() {
+        *at_location.entry(location).or_default() += 1;
+    }
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for i in 0..cluster.kustomizations.len() {
-        if let Some(key) = build_key(cluster, i) {
-            groups.entry(key).or_default().push(i);
+    for (i, location) in locations.iter().enumerate() {
+        if let Some(location) = location
+            && at_location[location.as_str()] > 1
+        {
+            groups
+                .entry(build_key(cluster, i, location))
+                .or_default()
+                .push(i);
         }
     }
     let mut pairs = BTreeSet::new();
