@@ -8,7 +8,7 @@ pub mod flux;
 pub mod providers;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use compact_str::CompactString;
@@ -478,7 +478,13 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
                 vars,
             } = prepared
             {
-                let built = prefetch.take(index, &dir, &source_root);
+                // Past the limit nothing more is built: the pool stops, nothing is waited for.
+                let built = if cluster.applied_objects > MAX_CLUSTER_OBJECTS {
+                    prefetch.stop();
+                    None
+                } else {
+                    prefetch.take(index, &dir, &source_root)
+                };
                 let found = cluster.render(renderer, index, &dir, &source_root, vars, built);
                 renders += 1;
                 prefetch.start(&cluster, found.iter().copied());
@@ -592,9 +598,18 @@ struct Prefetch<'a, 'scope> {
     slots: HashMap<usize, Arc<PrefetchSlot>>,
     /// Kustomizations already handed over (or not prefetchable): none is built twice.
     tried: foldhash::HashSet<usize>,
-    /// Set when the fixed point is over: builds not started by then are not made.
+    /// Set when the fixed point is over (or the cluster past its limit): builds not started
+    /// by then are not made.
     over: Arc<AtomicBool>,
+    /// Objects built ahead and not yet taken: the pool stops building ahead past
+    /// [`PREFETCHED_OBJECTS`], so that a fixed point slower than the builds does not hold
+    /// them all at once.
+    pending: Arc<AtomicUsize>,
 }
+
+/// Objects the pool may have built ahead of the fixed point (about 13 MB of them; a whole home
+/// lab applies fewer than 2 000, a cluster of the 10 × 400 generated fleet 2 400).
+const PREFETCHED_OBJECTS: usize = 100_000;
 
 /// One build handed to the pool.
 struct PrefetchSlot {
@@ -616,6 +631,7 @@ impl<'a, 'scope> Prefetch<'a, 'scope> {
             slots: HashMap::default(),
             tried: foldhash::HashSet::default(),
             over: Arc::new(AtomicBool::new(false)),
+            pending: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -653,10 +669,13 @@ impl<'a, 'scope> Prefetch<'a, 'scope> {
             let batch = Arc::clone(&batch);
             let renderer = self.renderer;
             let over = Arc::clone(&self.over);
+            let pending = Arc::clone(&self.pending);
             rayon::Scope::spawn(self.scope, move |_| {
                 for (slot, transforms) in batch.iter() {
-                    if over.load(Ordering::Relaxed) {
-                        return;
+                    if over.load(Ordering::Relaxed)
+                        || pending.load(Ordering::Relaxed) > PREFETCHED_OBJECTS
+                    {
+                        return; // what is left is built by the fixed point at its turn
                     }
                     if slot.claimed.swap(true, Ordering::AcqRel) {
                         continue;
@@ -664,6 +683,9 @@ impl<'a, 'scope> Prefetch<'a, 'scope> {
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         renderer.flux_build(&slot.dir, &slot.source_root, transforms)
                     }));
+                    if let Ok(rendered) = &result {
+                        pending.fetch_add(rendered.objects.len(), Ordering::Relaxed);
+                    }
                     *slot.result.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
                     slot.done.store(true, Ordering::Release);
                 }
@@ -690,15 +712,24 @@ impl<'a, 'scope> Prefetch<'a, 'scope> {
         }
         let result = slot.result.lock().unwrap_or_else(|e| e.into_inner()).take();
         match result? {
-            Ok(rendered) => Some(rendered),
+            Ok(rendered) => {
+                self.pending
+                    .fetch_sub(rendered.objects.len(), Ordering::Relaxed);
+                Some(rendered)
+            }
             Err(panic) => std::panic::resume_unwind(panic),
         }
+    }
+
+    /// No more builds ahead (those running finish).
+    fn stop(&self) {
+        self.over.store(true, Ordering::Relaxed);
     }
 
     /// The fixed point is over: builds not started are dropped. The slots are returned to be
     /// looked at once the scope has waited for the builds still running.
     fn finish(self) -> Vec<Arc<PrefetchSlot>> {
-        self.over.store(true, Ordering::Relaxed);
+        self.stop();
         self.slots.into_values().collect()
     }
 }
