@@ -215,8 +215,8 @@ impl<'a> Renderer<'a> {
         Arc::new(out)
     }
 
-    /// The ignore rules of a source root, compiled once per run (and ahead of the first build
-    /// that wants them, by [`Renderer::prepare`]).
+    /// The ignore rules of a source root, compiled once per run (those of the repository root
+    /// ahead of the first build, while the repository is walked: see [`crate::load_with`]).
     pub fn ignore_rules(&self, source_root: &str) -> Arc<ignore::gitignore::Gitignore> {
         let lock = || self.ignores.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(rules) = lock().get(source_root) {
