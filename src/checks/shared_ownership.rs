@@ -154,8 +154,9 @@ fn shared_objects(
 ) {
     // Only looked up, never iterated: a hash map keeps this linear in the objects applied.
     // Looked up once per applied object of the fleet: a fast hash.
+    let applied = cluster.kustomizations.iter().map(|k| k.applied.len()).sum();
     let mut first_seen: foldhash::HashMap<ObjectKey, (usize, &Object)> =
-        foldhash::HashMap::default();
+        foldhash::HashMap::with_capacity_and_hasher(applied, Default::default());
     // (first applier, second applier) → objects (first copy, second copy)
     let mut shared: BTreeMap<(usize, usize), Vec<(&Object, &Object)>> = BTreeMap::new();
     for (applier, obj) in cluster.applied() {
@@ -166,21 +167,17 @@ fn shared_objects(
             obj.namespace.as_deref(),
             obj.name.as_str(),
         );
-        match first_seen.get(&key) {
-            None => {
-                first_seen.insert(key, (applier, obj));
+        // The first applier of each object is kept; a later one is compared with it.
+        let (owner, first) = *first_seen.entry(key).or_insert((applier, obj));
+        if owner != applier {
+            let same = first.origin == obj.origin || first.body.same_content(&obj.body);
+            let known = pairs.contains(&(owner, applier)) || pairs.contains(&(applier, owner));
+            if same && !known {
+                shared
+                    .entry((owner, applier))
+                    .or_default()
+                    .push((first, obj));
             }
-            Some(&(owner, first)) if owner != applier => {
-                let same = first.origin == obj.origin || first.body.same_content(&obj.body);
-                let known = pairs.contains(&(owner, applier)) || pairs.contains(&(applier, owner));
-                if same && !known {
-                    shared
-                        .entry((owner, applier))
-                        .or_default()
-                        .push((first, obj));
-                }
-            }
-            Some(_) => {}
         }
     }
     for ((a, b), objects) in shared {
