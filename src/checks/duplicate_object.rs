@@ -8,7 +8,7 @@ use crate::fleet::flux;
 use crate::kustomize::{Object, Problem};
 
 /// (target cluster, group, kind, namespace, name)
-type ObjectKey<'a> = (Option<&'a str>, String, &'a str, Option<&'a str>, &'a str);
+type ObjectKey<'a> = (Option<&'a str>, &'a str, &'a str, Option<&'a str>, &'a str);
 
 pub const CHECK: Check = Check {
     code: "FL009",
@@ -77,42 +77,44 @@ fn run(cx: &Context) -> Vec<Finding> {
         // Flux Kustomizations and HelmReleases are compared while the cluster is built.
         // Objects sent to another cluster through `kubeConfig` live in that cluster's names.
         // Looked up once per applied object of the cluster: a fast hash.
-        let mut first_seen: foldhash::HashMap<ObjectKey, &Object> = foldhash::HashMap::default();
+        let applied = cluster.kustomizations.iter().map(|k| k.applied.len()).sum();
+        let mut first_seen: foldhash::HashMap<ObjectKey, &Object> =
+            foldhash::HashMap::with_capacity_and_hasher(applied, Default::default());
         for (applier, obj) in cluster.applied() {
             if flux::is_kustomization(obj) || flux::is_helm_release(obj) {
                 continue;
             }
             let key = (
                 cluster.target_of(applier),
-                obj.group().to_string(),
+                obj.group(),
                 obj.kind.as_str(),
                 obj.namespace.as_deref(),
                 obj.name.as_str(),
             );
-            match first_seen.get(&key) {
-                None => {
-                    first_seen.insert(key, obj);
-                }
-                // The same document applied twice, or an identical copy, is shared ownership
-                // (two appliers of one object), not a second definition.
-                Some(first) if first.origin == obj.origin || first.body.same_content(&obj.body) => {
-                }
-                Some(first) => findings.push(
-                    CHECK
-                        .finding(
-                            format!(
-                                "{} is defined twice in cluster \"{}\"",
-                                obj.display(),
-                                cluster.name
-                            ),
-                            obj.name_span,
-                            "second definition",
-                        )
-                        .label(first.name_span, "first definition")
-                        .help("remove one definition or rename it; only one of them can exist")
-                        .in_cluster(&cluster.name),
-                ),
+            let first = *first_seen.entry(key).or_insert(obj);
+            // The first definition itself, the same document applied twice, or an identical
+            // copy (shared ownership: two appliers of one object) is no second definition.
+            if std::ptr::eq(first, obj)
+                || first.origin == obj.origin
+                || first.body.same_content(&obj.body)
+            {
+                continue;
             }
+            findings.push(
+                CHECK
+                    .finding(
+                        format!(
+                            "{} is defined twice in cluster \"{}\"",
+                            obj.display(),
+                            cluster.name
+                        ),
+                        obj.name_span,
+                        "second definition",
+                    )
+                    .label(first.name_span, "first definition")
+                    .help("remove one definition or rename it; only one of them can exist")
+                    .in_cluster(&cluster.name),
+            );
         }
     }
     findings
