@@ -421,7 +421,7 @@ fn ty(node: &Node) -> Result<Ty, String> {
 /// What YAML makes of a plain scalar (YAML 1.2 core schema): `null`, `bool`, `int`, `float`
 /// or `string`. Quoted scalars are strings.
 fn scalar_kind(text: &str, plain: bool) -> &'static str {
-    if !plain {
+    if !plain || !may_be_other_than_string(text) {
         return "string";
     }
     match text {
@@ -430,6 +430,22 @@ fn scalar_kind(text: &str, plain: bool) -> &'static str {
         _ if is_int(text) => "int",
         _ if is_float(text) => "float",
         _ => "string",
+    }
+}
+
+/// Whether a plain scalar may be read as something else than a string: nulls and booleans
+/// start with `~`, `n`, `t` or `f` (in any case), numbers with a digit, a sign or `.`. Most
+/// scalars (names, images, hosts) are told by their first byte.
+fn may_be_other_than_string(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(b) => {
+            b.is_ascii_digit()
+                || matches!(
+                    b,
+                    b'-' | b'+' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F'
+                )
+        }
     }
 }
 
@@ -707,6 +723,37 @@ pub fn same_word<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_other_kind_passes_the_first_byte_shortcut() {
+        let others = [
+            "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+            "0", "-1", "+2", ".5", "1.5e3", ".inf", "-.Inf", "+.INF", ".nan", ".NaN", "0x1F",
+            "0o17",
+        ];
+        for text in others {
+            assert_ne!(scalar_kind(text, true), "string", "{text}");
+            assert!(may_be_other_than_string(text), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A scalar told a string by its first byte is one the full classification calls a
+        /// string too.
+        #[test]
+        fn the_first_byte_shortcut_only_skips_strings(text in "[-+.~0-9a-zA-Z_ /:]{0,8}") {
+            if !may_be_other_than_string(&text) {
+                let full = match text.as_str() {
+                    "" | "~" | "null" | "Null" | "NULL" => "null",
+                    "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => "bool",
+                    _ if is_int(&text) => "int",
+                    _ if is_float(&text) => "float",
+                    _ => "string",
+                };
+                proptest::prop_assert_eq!(full, "string", "{}", text);
+            }
+        }
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 8192, ..Default::default() })]
