@@ -696,10 +696,13 @@ impl<'a, 'scope> Prefetch<'a, 'scope> {
     /// The prefetched build of `index`, if it was made (or is being made) for this directory
     /// and source root; `None` when the caller is to build it.
     fn take(&mut self, index: usize, dir: &str, source_root: &str) -> Option<Arc<Rendered>> {
-        let slot = self.slots.remove(&index)?;
-        if slot.dir != dir || slot.source_root != source_root {
+        // A build made for another directory is not used; its slot stays, so that a panic in
+        // it is still seen once the fixed point is over.
+        let same = |slot: &Arc<PrefetchSlot>| slot.dir == dir && slot.source_root == source_root;
+        if !self.slots.get(&index).is_some_and(same) {
             return None;
         }
+        let slot = self.slots.remove(&index)?;
         if !slot.claimed.swap(true, Ordering::AcqRel) {
             return None; // not started: made here, now
         }
