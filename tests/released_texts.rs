@@ -146,3 +146,19 @@ fn looking_into_a_released_text_does_not_keep_it() {
         "read for the search, not kept"
     );
 }
+
+/// A text let go that is a link since (to a file outside the repository) is neither followed
+/// nor opened to place a position: it reads as empty, as when it is gone.
+#[cfg(unix)]
+#[test]
+fn a_released_text_replaced_by_a_link_is_not_followed() {
+    let text = bundle("");
+    let (dir, repo, id) = released(&text);
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "elsewhere.yaml", &text);
+    let inside = dir.path().join("crds.yaml");
+    std::fs::remove_file(&inside).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("elsewhere.yaml"), &inside).unwrap();
+    let offset = text.rfind("name: dup").unwrap() + 6;
+    assert_eq!(repo.file(id).line_col(offset as u32), (1, offset + 1));
+}

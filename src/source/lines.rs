@@ -26,10 +26,9 @@ impl SparseLines {
     /// Streams `path`; a file that cannot be read is one empty line, like a text read again
     /// as empty.
     pub fn read(path: &Path) -> SparseLines {
-        let still_a_file = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-        match fs::File::open(path) {
-            Ok(file) if still_a_file => Self::scan(file, CHUNK),
-            _ => Self::scan(std::io::empty(), CHUNK),
+        match open_if_still_a_file(path) {
+            Some(file) => Self::scan(file, CHUNK),
+            None => Self::scan(std::io::empty(), CHUNK),
         }
     }
 
@@ -83,17 +82,12 @@ impl SparseLines {
         let (from, line) = self.noted_before(offset);
         // One byte more: a `\r` just before `offset` is a break unless `\n` follows.
         let mut bytes = Vec::new();
-        // Still a regular file, not a link put in its place since it was streamed.
-        let still_a_file = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-        let read = fs::File::open(path).and_then(|mut file| {
-            if !still_a_file {
-                return Err(std::io::ErrorKind::NotFound.into());
-            }
+        let read = open_if_still_a_file(path).map(|mut file| {
             file.seek(SeekFrom::Start(from as u64))?;
             file.take((offset - from + 1) as u64)
                 .read_to_end(&mut bytes)
         });
-        if read.is_err() {
+        if !matches!(read, Some(Ok(_))) {
             bytes.clear();
         }
         Self::count(&bytes, from, line, offset)
@@ -119,6 +113,13 @@ impl SparseLines {
         }
         (line, offset - start + 1)
     }
+}
+
+/// The file, if it is still a regular file: not a link (or anything else) put in its place
+/// since it was first read, which is never followed nor opened.
+fn open_if_still_a_file(path: &Path) -> Option<fs::File> {
+    let still_a_file = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+    still_a_file.then(|| fs::File::open(path).ok()).flatten()
 }
 
 #[cfg(test)]
