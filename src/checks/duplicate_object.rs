@@ -77,9 +77,8 @@ fn run(cx: &Context) -> Vec<Finding> {
         // Flux Kustomizations and HelmReleases are compared while the cluster is built.
         // Objects sent to another cluster through `kubeConfig` live in that cluster's names.
         // Looked up once per applied object of the cluster: a fast hash.
-        let applied = cluster.kustomizations.iter().map(|k| k.applied.len()).sum();
         let mut first_seen: foldhash::HashMap<ObjectKey, &Object> =
-            foldhash::HashMap::with_capacity_and_hasher(applied, Default::default());
+            foldhash::HashMap::with_capacity_and_hasher(cluster.applied_len(), Default::default());
         for (applier, obj) in cluster.applied() {
             if flux::is_kustomization(obj) || flux::is_helm_release(obj) {
                 continue;

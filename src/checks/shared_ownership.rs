@@ -154,9 +154,8 @@ fn shared_objects(
 ) {
     // Only looked up, never iterated: a hash map keeps this linear in the objects applied.
     // Looked up once per applied object of the fleet: a fast hash.
-    let applied = cluster.kustomizations.iter().map(|k| k.applied.len()).sum();
     let mut first_seen: foldhash::HashMap<ObjectKey, (usize, &Object)> =
-        foldhash::HashMap::with_capacity_and_hasher(applied, Default::default());
+        foldhash::HashMap::with_capacity_and_hasher(cluster.applied_len(), Default::default());
     // (first applier, second applier) → objects (first copy, second copy)
     let mut shared: BTreeMap<(usize, usize), Vec<(&Object, &Object)>> = BTreeMap::new();
     for (applier, obj) in cluster.applied() {

@@ -83,17 +83,31 @@ pub struct KustomizationSpec {
 /// thousands of Kustomizations to the end of the run.
 static NO_TRANSFORMS: LazyLock<Arc<Layer>> = LazyLock::new(|| Arc::new(Layer::default()));
 
-fn transforms(layer: Layer) -> Arc<Layer> {
-    let none = layer.components.is_empty()
-        && layer.patches.is_empty()
-        && layer.namespace.is_none()
-        && layer.name_prefix.is_none()
-        && layer.name_suffix.is_none();
-    if none {
-        Arc::clone(&NO_TRANSFORMS)
-    } else {
-        Arc::new(layer)
+/// Flux's own transforms as a layer: every field it sets is looked at here, so a
+/// Kustomization that sets none gets the shared empty layer.
+fn transforms(
+    components: Vec<PathRef>,
+    patches: Vec<Patch>,
+    namespace: Option<PathRef>,
+    name_prefix: Option<PathRef>,
+    name_suffix: Option<PathRef>,
+) -> Arc<Layer> {
+    if components.is_empty()
+        && patches.is_empty()
+        && namespace.is_none()
+        && name_prefix.is_none()
+        && name_suffix.is_none()
+    {
+        return Arc::clone(&NO_TRANSFORMS);
     }
+    Arc::new(Layer {
+        components,
+        patches,
+        namespace,
+        name_prefix,
+        name_suffix,
+        ..Layer::default()
+    })
 }
 
 impl KustomizationSpec {
@@ -153,14 +167,13 @@ impl KustomizationSpec {
             path: str_ref("path"),
             source_ref: get("sourceRef").and_then(|n| Reference::read(n, "", namespace)),
             depends_on: read_depends_on(get("dependsOn"), "Kustomization", namespace),
-            transforms: transforms(Layer {
+            transforms: transforms(
                 components,
                 patches,
-                namespace: str_ref("targetNamespace"),
-                name_prefix: str_ref("namePrefix"),
-                name_suffix: str_ref("nameSuffix"),
-                ..Layer::default()
-            }),
+                str_ref("targetNamespace"),
+                str_ref("namePrefix"),
+                str_ref("nameSuffix"),
+            ),
             substitute,
             substitute_from,
             substitute_always: post_build.and_then(|p| p.str_at(&["substituteStrategy"]))

@@ -219,6 +219,11 @@ impl Cluster {
     }
 
     /// Every object applied in the cluster with the Kustomization that applies it.
+    /// How many objects [`Cluster::applied`] yields.
+    pub fn applied_len(&self) -> usize {
+        self.kustomizations.iter().map(|k| k.applied.len()).sum()
+    }
+
     pub fn applied(&self) -> impl Iterator<Item = (usize, &Object)> {
         self.kustomizations
             .iter()
