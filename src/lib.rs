@@ -409,8 +409,9 @@ pub fn load_with(root: &Path, targets: &[PathBuf], config: &Config) -> Result<Fl
     // The embedded catalogues are parsed on another core while the repository is walked and
     // the clusters are built: on a small fleet that work is shorter than parsing them. A
     // catalogue wanted before it is ready is waited for (or parsed) where it is wanted. So are
-    // Flux's ignore rules for the repository's root, which the first build of most clusters
-    // wants (and which are compiled where they are wanted if they are not ready).
+    // Flux's ignore rules for the repository's root, first: the first build of most clusters
+    // wants them before anything else (they are compiled where they are wanted if they are
+    // not ready).
     let ((discovery, bootstrap, clusters), ()) = rayon::join(
         || {
             let started = std::time::Instant::now();
@@ -439,8 +440,8 @@ pub fn load_with(root: &Path, targets: &[PathBuf], config: &Config) -> Result<Fl
             (discovery, bootstrap, clusters)
         },
         || {
-            catalog::warm_up();
             renderer.ignore_rules("");
+            catalog::warm_up();
         },
     );
     // Reached: applied by some Kustomization of some cluster (duplicates included), or a root.

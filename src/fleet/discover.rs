@@ -5,6 +5,8 @@
 //! `clusters/<name>/` folder; else the Flux Kustomizations of a plain directory that no other
 //! one renders (found while building, see `fleet::build`); else the directory itself.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::flux::{self, HELM_GROUP};
@@ -57,9 +59,14 @@ fn skip_dir(name: &str) -> bool {
 /// walked faster on one thread than by waking others.
 const SEQUENTIAL_DIRS: usize = 256;
 
-/// All YAML files under `dir`, sorted. The tree is walked level by level; once a level is
-/// large, its directories are listed in parallel (a large fleet has thousands of them).
-pub fn yaml_files(repo: &Repo, dir: &str) -> Vec<String> {
+/// All YAML files under `dir`, sorted, walked once per run.
+pub fn yaml_files(repo: &Repo, dir: &str) -> Arc<[String]> {
+    repo.walk_once(dir, || walk(repo, dir))
+}
+
+/// The tree is walked level by level; once a level is large, its directories are listed in
+/// parallel (a large fleet has thousands of them).
+fn walk(repo: &Repo, dir: &str) -> Vec<String> {
     let mut files = Vec::new();
     let mut level = vec![dir.to_string()];
     let mut listed = 0;
@@ -141,7 +148,10 @@ fn candidate_roots(repo: &Repo, id: FileId) -> (Vec<Root>, Vec<Object>) {
 pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
     // Every YAML file under the targets is read and parsed once, on all cores: most of them
     // are rendered later anyway, and the renders then find them parsed.
-    let mut files: Vec<String> = targets.iter().flat_map(|t| yaml_files(repo, t)).collect();
+    let mut files: Vec<String> = targets
+        .iter()
+        .flat_map(|t| yaml_files(repo, t).to_vec())
+        .collect();
     files.sort();
     files.dedup();
     // Which files may define a root, and the roots they define, are found on the thread that

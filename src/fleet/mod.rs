@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use compact_str::CompactString;
 use fixedbitset::FixedBitSet;
+use rayon::prelude::*;
 
 use crate::kustomize::substitute::{self, Vars};
 use crate::kustomize::{EntryKind, Object, PathRef, Problem, Rendered, Renderer};
@@ -552,13 +553,19 @@ fn unapplied_sources(repo: &Repo, cluster: &Cluster) -> Vec<Object> {
         return Vec::new();
     }
     let mut found = Vec::new();
-    let names_one = |text: &str| wanted.iter().any(|(_, _, name)| text.contains(name));
-    for path in discover::yaml_files(repo, "") {
-        // Files are parsed only if they might hold one.
-        if !repo.text_matches(&path, names_one) {
-            continue;
-        }
-        let Ok(id) = repo.load(&path) else {
+    let names: Vec<memchr::memmem::Finder> = wanted
+        .iter()
+        .map(|(_, _, name)| memchr::memmem::Finder::new(name))
+        .collect();
+    let names_one = |text: &str| names.iter().any(|n| n.find(text.as_bytes()).is_some());
+    // Files are parsed only if they might hold one; their texts are searched on all cores.
+    let files = discover::yaml_files(repo, "");
+    let candidates: Vec<&String> = files
+        .par_iter()
+        .filter(|path| repo.text_matches(path, names_one))
+        .collect();
+    for path in candidates {
+        let Ok(id) = repo.load(path) else {
             continue;
         };
         let file = repo.file(id);

@@ -265,6 +265,9 @@ pub struct Repo {
     /// Directory listings, read once: discovery, the bootstrap search, generators and the
     /// search for unapplied sources all walk the same directories.
     listings: Mutex<HashMap<String, Listing>>,
+    /// The files found by walking a whole subtree, walked once: discovery walks the targets,
+    /// the search for unapplied sources the whole repository, often the same tree.
+    walks: Mutex<HashMap<String, Arc<[String]>>>,
 }
 
 impl Repo {
@@ -276,6 +279,7 @@ impl Repo {
             loaded: Mutex::new(HashMap::default()),
             entries: Mutex::new(HashMap::default()),
             listings: Mutex::new(HashMap::default()),
+            walks: Mutex::new(HashMap::default()),
         })
     }
 
@@ -387,6 +391,17 @@ impl Repo {
                 .entry(rel.to_string())
                 .or_insert(listed),
         )
+    }
+
+    /// The files `walk` finds under `dir`, walked once per run; later calls share the first
+    /// walk (each directory of which is also listed once, see [`Repo::list_dir`]).
+    pub fn walk_once(&self, dir: &str, walk: impl FnOnce() -> Vec<String>) -> Arc<[String]> {
+        let lock = || self.walks.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(walked) = lock().get(dir) {
+            return Arc::clone(walked);
+        }
+        let walked: Arc<[String]> = walk().into();
+        Arc::clone(lock().entry(dir.to_string()).or_insert(walked))
     }
 
     fn lock_listings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Listing>> {
