@@ -495,6 +495,13 @@ fn is_float(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
+/// Whether a value holds `${`: looked for from each `$` (most values have none), not with a
+/// substring searcher built for each of the many short values of every Flux object.
+fn holds_variable(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'$', bytes).any(|at| bytes.get(at + 1) == Some(&b'{'))
+}
+
 fn found(node: &Node) -> &'static str {
     match &node.value {
         Value::Seq(_) => "a list",
@@ -591,7 +598,7 @@ impl Validation<'_> {
                     return;
                 }
                 // A variable Flux has not substituted here: its value is not known.
-                if memchr::memmem::find(text.as_bytes(), b"${").is_some() {
+                if holds_variable(text) {
                     return;
                 }
                 if !enums.is_empty() && !enums.iter().any(|e| e == text) {
@@ -751,6 +758,12 @@ mod tests {
                 proptest::prop_assert_eq!(plain_scalar_kind(&text), "string", "{}", text);
             }
         }
+
+        /// Looking for `${` from each `$` finds it exactly where a substring search does.
+        #[test]
+        fn a_variable_is_found_as_a_substring_search_finds_it(text in "[${}a ]{0,8}") {
+            proptest::prop_assert_eq!(holds_variable(&text), text.contains("${"), "{}", text);
+        }
     }
 
     proptest::proptest! {
@@ -764,6 +777,16 @@ mod tests {
             let float = Regex::new(r"^([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$").unwrap();
             proptest::prop_assert_eq!(is_int(&text), int.is_match(&text), "int {}", text);
             proptest::prop_assert_eq!(is_float(&text), float.is_match(&text), "float {}", text);
+        }
+    }
+
+    #[test]
+    fn a_variable_is_told_wherever_it_is() {
+        for text in ["${a}", "x${a}", "$${a}", "$ ${a}", "a-${b}-c", "${"] {
+            assert!(holds_variable(text), "{text}");
+        }
+        for text in ["", "$", "$a", "a$", "{a}", "$ {a}", "$$", "}$"] {
+            assert!(!holds_variable(text), "{text}");
         }
     }
 

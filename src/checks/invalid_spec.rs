@@ -23,25 +23,34 @@ pub const CHECK: Check = Check {
 
 fn run(cx: &Context) -> Vec<Finding> {
     let schema = flux_fields::schema();
-    // The costliest rule on a large fleet (every Flux object of every cluster, field by
-    // field), so its clusters are validated in parallel; the order stays the clusters' order.
-    cx.clusters
+    // The costliest rule (every Flux object of every cluster, field by field): the objects
+    // are picked per cluster, then validated in parallel, one cluster or many; the order
+    // stays the clusters' and their objects'.
+    let objects: Vec<(&str, &Object)> = cx
+        .clusters
         .par_iter()
         .flat_map_iter(|model| {
             let cluster = &model.cluster;
-            let mut findings = Vec::new();
             let mut seen = foldhash::HashSet::default();
-            for (_, obj) in cluster.reached() {
-                if !schema.knows(&obj.api_version, &obj.kind)
-                    || !seen.insert((obj.origin, obj.body.span, obj.name.clone()))
-                {
-                    continue;
-                }
-                for v in schema.validate(&obj.api_version, &obj.kind, &obj.body, obj.origin) {
-                    findings.push(describe(obj, v).in_cluster(&cluster.name));
-                }
-            }
-            findings
+            cluster
+                .reached()
+                .into_iter()
+                .map(|(_, obj)| obj)
+                .filter(|obj| {
+                    schema.knows(&obj.api_version, &obj.kind)
+                        && seen.insert((obj.origin, obj.body.span, obj.name.clone()))
+                })
+                .map(|obj| (cluster.name.as_str(), obj))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    objects
+        .par_iter()
+        .flat_map_iter(|&(cluster, obj)| {
+            schema
+                .validate(&obj.api_version, &obj.kind, &obj.body, obj.origin)
+                .into_iter()
+                .map(move |v| describe(obj, v).in_cluster(cluster))
         })
         .collect()
 }
