@@ -491,7 +491,19 @@ pub fn build_with(renderer: &Renderer<'_>, root: &Root, options: &Options) -> Cl
                 } else {
                     prefetch.take(index, &dir, &source_root)
                 };
-                let found = cluster.render(renderer, index, &dir, &source_root, vars, built);
+                // The builds of the Kustomizations it applies are handed to the pool while the
+                // rest of its objects are still being recorded.
+                let mut hand_over = |cluster: &Cluster, found: &[usize]| {
+                    prefetch.start(cluster, found.iter().copied());
+                };
+                let found = cluster.render(
+                    renderer,
+                    index,
+                    (&dir, &source_root),
+                    vars,
+                    built,
+                    &mut hand_over,
+                );
                 renders += 1;
                 prefetch.start(&cluster, found.iter().copied());
                 queue.extend(found);
@@ -608,7 +620,7 @@ struct Prefetch<'a, 'scope> {
     scope: &'a rayon::Scope<'scope>,
     renderer: &'scope Renderer<'scope>,
     slots: HashMap<usize, Arc<PrefetchSlot>>,
-    /// Kustomizations already handed over (or not prefetchable): none is built twice.
+    /// Kustomizations already handed over: none is built twice.
     tried: foldhash::HashSet<usize>,
     /// Set when the fixed point is over (or the cluster past its limit): builds not started
     /// by then are not made.
@@ -657,12 +669,14 @@ impl<'a, 'scope> Prefetch<'a, 'scope> {
         }
         let mut batch = Vec::new();
         for index in queued {
-            if !self.tried.insert(index) {
+            // One not predictable yet (its source not seen) may be when it is handed over again.
+            if self.tried.contains(&index) {
                 continue;
             }
             let Some(dir) = cluster.predicted_dir(self.renderer.repo(), index) else {
                 continue;
             };
+            self.tried.insert(index);
             let slot = Arc::new(PrefetchSlot {
                 dir,
                 source_root: cluster.source_root.clone(),
@@ -1071,14 +1085,18 @@ impl Cluster {
     }
 
     /// Renders one Kustomization and returns the indices of Kustomizations it revealed.
+    /// Applies the build of `dir` (from `source_root`) for Kustomization `index`: substitutes
+    /// and records its objects, and returns the Kustomizations it applies that are new.
+    /// `found_so_far` is told about them in batches (of 1, 2, 4, … of them) as they are
+    /// recorded, so that their builds can start before the last object is recorded.
     fn render(
         &mut self,
         renderer: &Renderer<'_>,
         index: usize,
-        dir: &str,
-        source_root: &str,
+        (dir, source_root): (&str, &str),
         vars: VarsInput,
         built: Option<Arc<Rendered>>,
+        found_so_far: &mut dyn FnMut(&Cluster, &[usize]),
     ) -> Vec<usize> {
         let ks = &self.kustomizations[index];
         if self.applied_objects > MAX_CLUSTER_OBJECTS {
@@ -1187,6 +1205,9 @@ impl Cluster {
                             spec,
                             Some(index),
                         )));
+                        if found.len().is_power_of_two() {
+                            found_so_far(self, &found[found.len() / 2..]);
+                        }
                     }
                     None => {}
                 }
