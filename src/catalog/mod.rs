@@ -64,7 +64,7 @@ impl Default for Catalog {
 /// kustomize knows the scope of built-in kinds only; everything else is namespaced to it.
 impl Scope for Catalog {
     fn is_cluster_scoped(&self, api_version: &str, kind: &str) -> bool {
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let (group, _) = crate::kustomize::split_api_version(api_version);
         self.builtin(group, kind).is_some_and(|k| k.cluster_scoped)
     }
 }

@@ -37,12 +37,20 @@ pub struct Object {
     pub name_span: Span,
 }
 
+/// An `apiVersion` as its group and version: `apps/v1` is `apps` and `v1`, `v1` is `` and
+/// `v1`. Looked for from the end by hand: API versions are short, and every object of every
+/// build asks (a reverse `char` search costs more than the few bytes it looks at).
+pub fn split_api_version(api_version: &str) -> (&str, &str) {
+    match api_version.bytes().rposition(|b| b == b'/') {
+        Some(at) => (&api_version[..at], &api_version[at + 1..]),
+        None => ("", api_version),
+    }
+}
+
 impl Object {
     /// The API group: the part of `apiVersion` before `/`, empty for the core group.
     pub fn group(&self) -> &str {
-        self.api_version
-            .rsplit_once('/')
-            .map_or("", |(group, _)| group)
+        split_api_version(&self.api_version).0
     }
 
     /// `Kind "namespace/name"`, or `Kind "name"` without a namespace.
@@ -710,4 +718,29 @@ pub fn is_remote(path: &str) -> bool {
         || path.starts_with("git@")
         || path.starts_with("gitlab.com/")
         || path.starts_with("bitbucket.org/")
+}
+
+#[cfg(test)]
+mod api_version_tests {
+    use super::split_api_version;
+
+    proptest::proptest! {
+        /// The same split as `rsplit_once('/')`, with no group for a core version.
+        #[test]
+        fn an_api_version_splits_as_rsplit_once_does(text in "[a-z./0-9]{0,12}") {
+            let expected = text.rsplit_once('/').unwrap_or(("", text.as_str()));
+            proptest::prop_assert_eq!(split_api_version(&text), expected);
+        }
+    }
+
+    #[test]
+    fn groups_and_versions() {
+        assert_eq!(split_api_version("apps/v1"), ("apps", "v1"));
+        assert_eq!(split_api_version("v1"), ("", "v1"));
+        assert_eq!(
+            split_api_version("kustomize.toolkit.fluxcd.io/v1"),
+            ("kustomize.toolkit.fluxcd.io", "v1")
+        );
+        assert_eq!(split_api_version(""), ("", ""));
+    }
 }

@@ -132,10 +132,7 @@ impl Selector {
     }
 
     pub fn matches(&self, obj: &Object) -> bool {
-        let (group, version) = match obj.api_version.rsplit_once('/') {
-            Some((g, v)) => (g, v),
-            None => ("", obj.api_version.as_str()),
-        };
+        let (group, version) = super::split_api_version(&obj.api_version);
         self.group.as_deref().is_none_or(|g| g == group)
             && self.version.as_deref().is_none_or(|v| v == version)
             && self.kind.as_ref().is_none_or(|k| k.matches(&obj.kind))
