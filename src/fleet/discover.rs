@@ -5,7 +5,7 @@
 //! `clusters/<name>/` folder; else the Flux Kustomizations of a plain directory that no other
 //! one renders (found while building, see `fleet::build`); else the directory itself.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use rayon::prelude::*;
 
@@ -48,7 +48,15 @@ pub struct Discovery {
 }
 
 /// Only documents of files holding one of these words can define a root.
-const MARKERS: &[&str] = &["kustomize.toolkit.fluxcd.io", "FluxInstance", "instance:"];
+const MARKERS: [&str; 3] = ["kustomize.toolkit.fluxcd.io", "FluxInstance", "instance:"];
+
+/// Whether a text holds one of the [`MARKERS`]: every file of the repository is asked, so the
+/// searchers are built once (a `str::contains` sets one up per call).
+fn has_marker(text: &str) -> bool {
+    static FINDERS: LazyLock<[memchr::memmem::Finder<'static>; 3]> =
+        LazyLock::new(|| MARKERS.map(memchr::memmem::Finder::new));
+    FINDERS.iter().any(|f| f.find(text.as_bytes()).is_some())
+}
 
 /// Directories never walked: VCS and CI metadata.
 fn skip_dir(name: &str) -> bool {
@@ -162,8 +170,7 @@ pub fn discover(repo: &Repo, targets: &[String]) -> Discovery {
             let id = repo.load(path).ok()?;
             let file = repo.file(id);
             // A placeholder gotk-sync.yaml holds only a comment, and is a root all the same.
-            let candidate = file.path.ends_with("gotk-sync.yaml")
-                || MARKERS.iter().any(|m| file.text().contains(m));
+            let candidate = file.path.ends_with("gotk-sync.yaml") || has_marker(file.text());
             candidate.then(|| candidate_roots(repo, id))
         })
         .collect();

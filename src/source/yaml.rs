@@ -787,15 +787,18 @@ fn check_keys(entries: &[(Node, Node)], text: &str, errors: &mut Vec<YamlError>)
         ),
     };
     // Where each key was first seen; a map for large mappings, so that a mapping with
-    // thousands of keys stays linear.
+    // thousands of keys stays linear. A small one compares its keys pairwise, each key's
+    // name read once (most mappings of a fleet are small).
     let mut seen: HashMap<&str, u32> = HashMap::default();
+    let mut names: [Option<&str>; PAIRWISE_KEYS] = [None; PAIRWISE_KEYS];
     for (i, (key, _)) in entries.iter().enumerate() {
         match &key.value {
             Value::Scalar(_) => {
                 let Some(name) = key.as_str() else { continue };
                 if entries.len() <= PAIRWISE_KEYS {
-                    if let Some((first, _)) = entries[..i].iter().find(|(k, _)| k.as_str() == Some(name)) {
-                        report(duplicate(key, name, first.span.start));
+                    names[i] = Some(name);
+                    if let Some(first) = names[..i].iter().position(|n| *n == Some(name)) {
+                        report(duplicate(key, name, entries[first].0.span.start));
                     }
                 } else {
                     match seen.get(name) {
