@@ -21,6 +21,14 @@ use crate::source::{FileId, SourceFile, Span, Value};
 /// What a suppression comment starts with, after `#`.
 pub const MARKER: &str = "fleetlint:";
 
+/// Whether a text holds [`MARKER`] anywhere; the searcher is built once per run, not per
+/// file.
+pub fn holds_marker(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARKER));
+    FINDER.find(text.as_bytes()).is_some()
+}
+
 /// The part of a file a directive covers, as a byte range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -97,7 +105,7 @@ pub fn scan(file: &SourceFile) -> Vec<Directive> {
     }
     let text = file.text();
     // Most files have no directive: one vectorised search over the text tells.
-    if memchr::memmem::find(text.as_bytes(), MARKER.as_bytes()).is_none() {
+    if !holds_marker(text) {
         return Vec::new();
     }
     let lines = line_ranges(text);

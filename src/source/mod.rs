@@ -582,7 +582,7 @@ impl Repo {
         // Decided here, on the thread that parsed the text, while it is in cache.
         let releasable = schema_bytes >= RELEASED_SCHEMA_BYTES
             && schema_bytes * 2 >= text.len()
-            && memchr::memmem::find(text.as_bytes(), crate::suppress::MARKER.as_bytes()).is_none();
+            && !crate::suppress::holds_marker(&text);
         let mut file = SourceFile::new(id, path, text, docs, errors);
         file.releasable = releasable;
         let file = Arc::new(file);

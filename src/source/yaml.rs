@@ -278,7 +278,10 @@ impl SchemaCuts {
             points: Vec::new(),
             keep_vars: false,
         };
-        if memchr::memmem::find(text.as_bytes(), SKIPPED_KEY.as_bytes()).is_none() {
+        // Every file is asked: the searcher is built once per run.
+        static SKIPPED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(SKIPPED_KEY));
+        if SKIPPED.find(text.as_bytes()).is_none() {
             return cuts;
         }
         // (start, end) byte ranges of schema bodies: the lines after a block-style
