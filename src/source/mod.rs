@@ -694,21 +694,41 @@ fn resolve_plain(base: &str, rel: &str) -> Option<String> {
 
 /// [`resolve`], segment by segment.
 fn resolve_segments(base: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if rel.starts_with('/') {
-        Vec::new()
-    } else {
-        base.split('/').filter(|p| !p.is_empty()).collect()
-    };
-    for part in rel.split('/') {
+    // One buffer, cut back at its last `/` for each `..`: no vector of segments to join
+    // (`../../components/x` is in most kustomizations of a home lab).
+    let mut out = String::with_capacity(base.len() + 1 + rel.len());
+    let push = |out: &mut String, part: &str| -> Option<()> {
         match part {
             "" | "." => {}
             ".." => {
-                parts.pop()?;
+                if out.is_empty() {
+                    return None;
+                }
+                let cut = out.rfind('/').unwrap_or(0);
+                out.truncate(cut);
             }
-            p => parts.push(p),
+            part => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(part);
+            }
+        }
+        Some(())
+    };
+    if !rel.starts_with('/') {
+        for part in base.split('/').filter(|p| !p.is_empty()) {
+            // A `..` in the base counts as a name, as the segment walk always did.
+            if !out.is_empty() {
+                out.push('/');
+            }
+            out.push_str(part);
         }
     }
-    Some(parts.join("/"))
+    for part in rel.split('/') {
+        push(&mut out, part)?;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -729,6 +749,37 @@ mod tests {
                 proptest::prop_assert_eq!(Some(plain), resolve_segments(&base, &rel), "{:?} + {:?}", base, rel);
             }
         }
+
+        /// The one-buffer walk resolves as the plain segment walk (a vector of segments, one
+        /// popped per `..`) does.
+        #[test]
+        fn segments_resolve_as_a_vector_of_segments_does(
+            base in proptest::collection::vec(proptest::sample::select(vec!["", "a", "b", ".", "..", "/", "c.d"]), 0..5),
+            rel in proptest::collection::vec(proptest::sample::select(vec!["", "a", "b", ".", "..", "/", "./", "../", "x..y", "c.d"]), 0..6),
+        ) {
+            let base = base.join("/");
+            let rel = rel.concat();
+            proptest::prop_assert_eq!(resolve_segments(&base, &rel), segment_walk(&base, &rel), "{:?} + {:?}", base, rel);
+        }
+    }
+
+    /// The obvious segment walk, the reference for [`resolve_segments`].
+    fn segment_walk(base: &str, rel: &str) -> Option<String> {
+        let mut parts: Vec<&str> = if rel.starts_with('/') {
+            Vec::new()
+        } else {
+            base.split('/').filter(|p| !p.is_empty()).collect()
+        };
+        for part in rel.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        Some(parts.join("/"))
     }
 
     #[test]
