@@ -475,6 +475,44 @@ fn build<'a>(
     events: impl Iterator<Item = Located<'a>>,
     byte: impl Fn(usize) -> u32,
 ) -> (Vec<Document>, Vec<YamlError>) {
+    // Taken out (a parse within a parse would find it empty), and put back emptied.
+    let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    let built = build_in(&mut scratch, file, original, schemas, events, byte);
+    if scratch.entries.capacity() <= KEPT_SCRATCH && scratch.items.capacity() <= KEPT_SCRATCH {
+        scratch.stack.clear();
+        scratch.items.clear();
+        scratch.entries.clear();
+        SCRATCH.with(|s| *s.borrow_mut() = scratch);
+    }
+    built
+}
+
+/// The work vectors of [`build`]: the open collections, and their items and entries. Kept
+/// per thread from one file to the next, as a parse would otherwise grow them from nothing
+/// for each of the hundreds of files of a fleet.
+#[derive(Default)]
+struct Scratch {
+    stack: Vec<Frame>,
+    items: Vec<Node>,
+    entries: Vec<(Node, Node)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Items or entries beyond which the work vectors are let go after a file rather than kept:
+/// a file with one huge mapping must not hold its thread's memory to the end of the run.
+const KEPT_SCRATCH: usize = 4096;
+
+fn build_in<'a>(
+    scratch: &mut Scratch,
+    file: FileId,
+    original: &str,
+    schemas: &SchemaCuts,
+    events: impl Iterator<Item = Located<'a>>,
+    byte: impl Fn(usize) -> u32,
+) -> (Vec<Document>, Vec<YamlError>) {
     let span = |start: usize, end: usize| Span {
         file,
         start: schemas.original(byte(start)),
@@ -482,10 +520,12 @@ fn build<'a>(
     };
     let mut docs = Vec::new();
     let mut errors = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    // The items and entries of the open collections, innermost last (see `Frame`).
-    let mut items: Vec<Node> = Vec::new();
-    let mut entries: Vec<(Node, Node)> = Vec::new();
+    let Scratch {
+        stack,
+        // The items and entries of the open collections, innermost last (see `Frame`).
+        items,
+        entries,
+    } = scratch;
     let mut anchors: HashMap<usize, Node> = HashMap::default();
     let mut budget = AliasBudget::default();
     let mut doc_start = 0u32;
@@ -649,7 +689,7 @@ fn build<'a>(
                     }) => (
                         Node::new(
                             Span { file, start, end },
-                            finish_map(&mut entries, first, original, &mut errors),
+                            finish_map(entries, first, original, &mut errors),
                         ),
                         anchor,
                     ),
