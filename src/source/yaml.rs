@@ -239,7 +239,9 @@ impl Node {
 
     /// Calls `f` on every node, parents before children.
     pub fn walk(&self, f: &mut dyn FnMut(&Node)) {
-        let mut stack = vec![self];
+        // Room for a typical object's pending nodes: grown only for wide or deep ones.
+        let mut stack = Vec::with_capacity(64);
+        stack.push(self);
         while let Some(node) = stack.pop() {
             f(node);
             match &node.value {

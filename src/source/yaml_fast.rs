@@ -35,7 +35,8 @@ pub fn events(text: &str) -> Option<Vec<Marked<'_>>> {
         text,
         bytes: text.as_bytes(),
         out: Vec::with_capacity(text.len() / 8),
-        stack: Vec::new(),
+        // Room for the usual nesting: grown only for deeper files.
+        stack: Vec::with_capacity(16),
         pending: None,
         scalar_indent: None,
         in_document: false,
