@@ -7,21 +7,48 @@
 
 use std::cell::RefCell;
 
+/// A thread's marks: the first `depth` strings of `marks`, innermost last. The strings past
+/// `depth` are kept to be written over: a mark is set for every file read and every build, and
+/// copying its path into a buffer that already has room costs no allocation.
+struct Marks {
+    marks: Vec<String>,
+    depth: usize,
+}
+
 thread_local! {
-    static STACK: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    static STACK: RefCell<Marks> = const {
+        RefCell::new(Marks {
+            marks: Vec::new(),
+            depth: 0,
+        })
+    };
 }
 
 /// Marks `what` (a repository-relative path) as being processed on this thread until the
 /// returned guard is dropped.
 #[must_use = "the mark lasts as long as the guard"]
 pub fn processing(what: &str) -> Processing {
-    STACK.with(|s| s.borrow_mut().push(what.to_string()));
+    STACK.with(|s| {
+        let mut s = s.borrow_mut();
+        let depth = s.depth;
+        match s.marks.get_mut(depth) {
+            Some(mark) => {
+                mark.clear();
+                mark.push_str(what);
+            }
+            None => s.marks.push(what.to_string()),
+        }
+        s.depth += 1;
+    });
     Processing { _private: () }
 }
 
 /// The innermost mark on this thread.
 pub fn current() -> Option<String> {
-    STACK.with(|s| s.borrow().last().cloned())
+    STACK.with(|s| {
+        let s = s.borrow();
+        s.depth.checked_sub(1).map(|top| s.marks[top].clone())
+    })
 }
 
 pub struct Processing {
@@ -31,7 +58,8 @@ pub struct Processing {
 impl Drop for Processing {
     fn drop(&mut self) {
         STACK.with(|s| {
-            s.borrow_mut().pop();
+            let mut s = s.borrow_mut();
+            s.depth = s.depth.saturating_sub(1);
         });
     }
 }
@@ -68,5 +96,11 @@ mod tests {
             assert_eq!(current().as_deref(), Some("a.yaml"));
         }
         assert_eq!(current(), None);
+        // Marks set again write over the kept ones, longer or shorter.
+        let _outer = processing("apps/a-much-longer-path/c.yaml");
+        let _inner = processing("d");
+        assert_eq!(current().as_deref(), Some("d"));
+        drop(_inner);
+        assert_eq!(current().as_deref(), Some("apps/a-much-longer-path/c.yaml"));
     }
 }
