@@ -1084,7 +1084,6 @@ impl Cluster {
         self.kustomizations.get(ks)?.applied.get(object)
     }
 
-    /// Renders one Kustomization and returns the indices of Kustomizations it revealed.
     /// Applies the build of `dir` (from `source_root`) for Kustomization `index`: substitutes
     /// and records its objects, and returns the Kustomizations it applies that are new.
     /// `found_so_far` is told about them in batches (of 1, 2, 4, … of them) as they are
