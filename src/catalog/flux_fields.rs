@@ -1,5 +1,5 @@
-//! The fields of Flux's own objects (`schemas/flux-fields.yaml`, embedded at compile time and
-//! parsed once) and a validator that reports where an object departs from them: missing
+//! The fields of Flux's own objects (`schemas/flux-fields.yaml`, built at run time from Rust
+//! code generated from that file, see [`schema`]) and a validator that reports where an object departs from them: missing
 //! required fields, unknown fields where the field set is known, wrong types, enum values,
 //! patterns (durations, URLs) and exactly-one-of groups. It returns plain data; the FL013 check
 //! words the findings.
@@ -15,7 +15,7 @@ use crate::source::{FileId, Node, Span, Value, yaml};
 const SCHEMA: &str = include_str!("../../schemas/flux-fields.yaml");
 
 /// A type of the schema.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Ty {
     Any,
     Bool,
@@ -30,7 +30,7 @@ enum Ty {
     Ref(String),
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Obj {
     fields: Vec<(String, Ty)>,
     required: Vec<String>,
@@ -210,12 +210,144 @@ pub enum ViolationKind {
     },
 }
 
-/// The schema, parsed on first use.
+/// The schema, built on first use from the Rust code generated from
+/// `schemas/flux-fields.yaml` (`flux_fields_generated.rs`): parsing the YAML at every start
+/// was most of the start-up work of a run, on the small repositories often on its critical
+/// path. A test holds the built schema equal to the parsed file, and regenerates the code
+/// when asked (see `tests/generated.rs`).
 pub fn schema() -> &'static FluxSchema {
     static SCHEMA_CELL: OnceLock<FluxSchema> = OnceLock::new();
     SCHEMA_CELL.get_or_init(|| {
-        FluxSchema::parse(SCHEMA).expect("schemas/flux-fields.yaml is valid (tested)")
+        generated::schema().expect("the generated schema's patterns compile (tested)")
     })
+}
+
+mod generated {
+    //! Builders the generated code is written with, so that it reads like the YAML.
+    use super::{FluxSchema, Matcher, Obj, Pattern, Ty};
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn pattern(regex: &str, example: &str) -> Result<Pattern, String> {
+        Ok(Pattern {
+            regex: Matcher::new(regex).map_err(|e| e.to_string())?,
+            text: regex.to_string(),
+            example: example.to_string(),
+        })
+    }
+
+    fn string(enums: &[&str], pattern: Option<&str>) -> Ty {
+        Ty::String {
+            enums: strings(enums),
+            pattern: pattern.map(str::to_string),
+        }
+    }
+
+    fn reference(name: &str) -> Ty {
+        Ty::Ref(name.to_string())
+    }
+
+    fn array(item: Ty) -> Ty {
+        Ty::Array(Box::new(item))
+    }
+
+    fn map(value: Ty) -> Ty {
+        Ty::Map(Box::new(value))
+    }
+
+    fn object(
+        fields: Vec<(&str, Ty)>,
+        required: &[&str],
+        closed: bool,
+        exactly_one: &[&[&str]],
+        removed: &[(&str, &str)],
+    ) -> Ty {
+        Ty::Object(Obj {
+            fields: fields
+                .into_iter()
+                .map(|(name, t)| (name.to_string(), t))
+                .collect(),
+            required: strings(required),
+            closed,
+            exactly_one: exactly_one.iter().map(|group| strings(group)).collect(),
+            removed: removed
+                .iter()
+                .map(|(f, help)| (f.to_string(), help.to_string()))
+                .collect(),
+        })
+    }
+
+    include!("flux_fields_generated.rs");
+}
+
+/// The Rust source of `flux_fields_generated.rs` for the schema file: what `tests/generated.rs`
+/// compares with the committed file, and writes when asked to regenerate it.
+#[doc(hidden)]
+pub fn generated_source() -> String {
+    let schema = FluxSchema::parse(SCHEMA).expect("schemas/flux-fields.yaml is valid (tested)");
+    let mut out = String::from(
+        "// Generated from schemas/flux-fields.yaml by tests/generated.rs: do not edit; run\n\
+         // `FLEETLINT_REGENERATE=1 cargo test --test generated` after changing the schema.\n\n\
+         pub(super) fn schema() -> Result<FluxSchema, String> {\n    let mut patterns = std::collections::BTreeMap::new();\n",
+    );
+    for (name, p) in &schema.patterns {
+        let _ = writeln!(
+            out,
+            "    patterns.insert({name:?}.to_string(), pattern({:?}, {:?})?);",
+            p.text, p.example
+        );
+    }
+    out.push_str("    let mut types = std::collections::BTreeMap::new();\n");
+    for (name, t) in &schema.types {
+        let _ = writeln!(
+            out,
+            "    types.insert({name:?}.to_string(), {});",
+            rust_of(t, 1)
+        );
+    }
+    out.push_str("    let kinds = vec![\n");
+    for (api_version, kind, t) in &schema.kinds {
+        let _ = writeln!(
+            out,
+            "        ({api_version:?}.to_string(), {kind:?}.to_string(), {}),",
+            rust_of(t, 2)
+        );
+    }
+    out.push_str("    ];\n    Ok(FluxSchema { types, patterns, kinds })\n}\n");
+    out
+}
+
+/// A type as a Rust expression of the generated code's builders.
+fn rust_of(t: &Ty, depth: usize) -> String {
+    let indent = "    ".repeat(depth + 1);
+    match t {
+        Ty::Any => "Ty::Any".into(),
+        Ty::Bool => "Ty::Bool".into(),
+        Ty::Int => "Ty::Int".into(),
+        Ty::String { enums, pattern } => format!("string(&{enums:?}, {pattern:?})"),
+        Ty::Ref(name) => format!("reference({name:?})"),
+        Ty::Array(item) => format!("array({})", rust_of(item, depth)),
+        Ty::Map(value) => format!("map({})", rust_of(value, depth)),
+        Ty::Object(o) => {
+            let mut fields = String::from("vec![\n");
+            for (name, t) in &o.fields {
+                let _ = writeln!(fields, "{indent}    ({name:?}, {}),", rust_of(t, depth + 1));
+            }
+            fields.push_str(&indent);
+            fields.push(']');
+            let groups: Vec<String> = o.exactly_one.iter().map(|g| format!("&{g:?}")).collect();
+            format!(
+                "object(\n{indent}{fields},\n{indent}&{:?},\n{indent}{},\n{indent}&[{}],\n{indent}&{:?},\n{})",
+                o.required,
+                o.closed,
+                groups.join(", "),
+                o.removed,
+                "    ".repeat(depth)
+            )
+        }
+    }
 }
 
 impl FluxSchema {
@@ -788,6 +920,30 @@ mod tests {
         for text in ["", "$", "$a", "a$", "{a}", "$ {a}", "$$", "}$"] {
             assert!(!holds_variable(text), "{text}");
         }
+    }
+
+    #[test]
+    fn the_generated_schema_is_the_schema_file() {
+        let parsed = FluxSchema::parse(SCHEMA).expect("the schema file parses");
+        let built = generated::schema().expect("the generated schema builds");
+        assert_eq!(
+            built.types, parsed.types,
+            "regenerate: FLEETLINT_REGENERATE=1 cargo test --test generated"
+        );
+        assert_eq!(
+            built.kinds, parsed.kinds,
+            "regenerate: FLEETLINT_REGENERATE=1 cargo test --test generated"
+        );
+        let patterns = |s: &FluxSchema| -> Vec<(String, String, String)> {
+            s.patterns
+                .iter()
+                .map(|(n, p)| (n.clone(), p.text.clone(), p.example.clone()))
+                .collect()
+        };
+        assert_eq!(patterns(&built), patterns(&parsed));
+        built
+            .check_refs()
+            .expect("every name the generated schema uses exists");
     }
 
     #[test]
