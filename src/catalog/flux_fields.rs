@@ -224,7 +224,7 @@ pub fn schema() -> &'static FluxSchema {
 
 mod generated {
     //! Builders the generated code is written with, so that it reads like the YAML.
-    use super::{FluxSchema, Matcher, Obj, Pattern, Ty};
+    use super::{FluxSchema, Matcher, Obj, Pattern, Ty, kind_object};
 
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()
@@ -243,6 +243,14 @@ mod generated {
             enums: strings(enums),
             pattern: pattern.map(str::to_string),
         }
+    }
+
+    fn text() -> Ty {
+        string(&[], None)
+    }
+
+    fn fields(fields: Vec<(&str, Ty)>) -> Ty {
+        object(fields, &[], true, &[], &[])
     }
 
     fn reference(name: &str) -> Ty {
@@ -309,10 +317,11 @@ pub fn generated_source() -> String {
     }
     out.push_str("    let kinds = vec![\n");
     for (api_version, kind, t) in &schema.kinds {
+        let spec = spec_of(t).expect("a kind's type is the envelope around its spec");
         let _ = writeln!(
             out,
-            "        ({api_version:?}.to_string(), {kind:?}.to_string(), {}),",
-            rust_of(t, 2)
+            "        ({api_version:?}.to_string(), {kind:?}.to_string(), kind_object({})),",
+            rust_of(spec, 2)
         );
     }
     out.push_str("    ];\n    Ok(FluxSchema { types, patterns, kinds })\n}\n");
@@ -326,6 +335,7 @@ fn rust_of(t: &Ty, depth: usize) -> String {
         Ty::Any => "Ty::Any".into(),
         Ty::Bool => "Ty::Bool".into(),
         Ty::Int => "Ty::Int".into(),
+        Ty::String { enums, pattern } if enums.is_empty() && pattern.is_none() => "text()".into(),
         Ty::String { enums, pattern } => format!("string(&{enums:?}, {pattern:?})"),
         Ty::Ref(name) => format!("reference({name:?})"),
         Ty::Array(item) => format!("array({})", rust_of(item, depth)),
@@ -337,6 +347,14 @@ fn rust_of(t: &Ty, depth: usize) -> String {
             }
             fields.push_str(&indent);
             fields.push(']');
+            // The usual object: its field set complete, nothing required, grouped or removed.
+            let plain = o.required.is_empty()
+                && o.closed
+                && o.exactly_one.is_empty()
+                && o.removed.is_empty();
+            if plain {
+                return format!("fields({fields})");
+            }
             let groups: Vec<String> = o.exactly_one.iter().map(|g| format!("&{g:?}")).collect();
             format!(
                 "object(\n{indent}{fields},\n{indent}&{:?},\n{indent}{},\n{indent}&[{}],\n{indent}&{:?},\n{})",
@@ -384,18 +402,7 @@ impl FluxSchema {
         let mut kinds = Vec::new();
         for item in root.get("kinds").and_then(Node::as_seq).unwrap_or_default() {
             let spec = ty(item.get("spec").ok_or("kind without spec")?)?;
-            let object = Ty::Object(Obj {
-                fields: vec![
-                    ("apiVersion".into(), Ty::Ref("string".into())),
-                    ("kind".into(), Ty::Ref("string".into())),
-                    ("metadata".into(), Ty::Ref("ObjectMeta".into())),
-                    ("spec".into(), spec),
-                    ("status".into(), Ty::Any),
-                ],
-                required: vec!["spec".into()],
-                closed: true,
-                ..Obj::default()
-            });
+            let object = kind_object(spec);
             kinds.push((
                 item.str_at(&["apiVersion"])
                     .ok_or("apiVersion")?
@@ -458,10 +465,7 @@ impl FluxSchema {
         };
         let mut cx = Validation {
             schema: self,
-            spec: match t {
-                Ty::Object(o) => o.fields.iter().find(|(n, _)| n == "spec").map(|(_, t)| t),
-                _ => None,
-            },
+            spec: spec_of(t),
             path: String::new(),
             out: Vec::new(),
         };
@@ -491,6 +495,31 @@ fn strings(node: Option<&Node>) -> Vec<String> {
         .iter()
         .filter_map(|n| n.as_str().map(str::to_string))
         .collect()
+}
+
+/// The type of a whole object of a kind whose `spec` is `spec`: the same envelope for every
+/// kind (the generated code builds it with this function too).
+fn kind_object(spec: Ty) -> Ty {
+    Ty::Object(Obj {
+        fields: vec![
+            ("apiVersion".into(), Ty::Ref("string".into())),
+            ("kind".into(), Ty::Ref("string".into())),
+            ("metadata".into(), Ty::Ref("ObjectMeta".into())),
+            ("spec".into(), spec),
+            ("status".into(), Ty::Any),
+        ],
+        required: vec!["spec".into()],
+        closed: true,
+        ..Obj::default()
+    })
+}
+
+/// The `spec` type of a kind's object type (see [`kind_object`]).
+fn spec_of(object: &Ty) -> Option<&Ty> {
+    match object {
+        Ty::Object(o) => o.fields.iter().find(|(n, _)| n == "spec").map(|(_, t)| t),
+        _ => None,
+    }
 }
 
 /// A type expression of the schema file.

@@ -12,42 +12,36 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
     types.insert("BucketSpec".to_string(), object(
         vec![
             ("provider", string(&["generic", "aws", "gcp", "azure"], None)),
-            ("bucketName", string(&[], None)),
-            ("endpoint", string(&[], None)),
-            ("region", string(&[], None)),
-            ("prefix", string(&[], None)),
+            ("bucketName", text()),
+            ("endpoint", text()),
+            ("region", text()),
+            ("prefix", text()),
             ("insecure", Ty::Bool),
             ("secretRef", reference("LocalObjectReference")),
             ("certSecretRef", reference("LocalObjectReference")),
             ("proxySecretRef", reference("LocalObjectReference")),
             ("interval", reference("duration")),
             ("timeout", reference("duration")),
-            ("ignore", string(&[], None)),
+            ("ignore", text()),
             ("suspend", Ty::Bool),
-            ("serviceAccountName", string(&[], None)),
+            ("serviceAccountName", text()),
         ],
         &["bucketName", "endpoint", "interval"],
         false,
         &[],
         &[],
     ));
-    types.insert("CommonMetadata".to_string(), object(
-        vec![
-            ("annotations", map(string(&[], None))),
-            ("labels", map(string(&[], None))),
-        ],
-        &[],
-        true,
-        &[],
-        &[],
-    ));
+    types.insert("CommonMetadata".to_string(), fields(vec![
+            ("annotations", map(text())),
+            ("labels", map(text())),
+        ]));
     types.insert("CustomHealthCheck".to_string(), object(
         vec![
-            ("apiVersion", string(&[], None)),
-            ("kind", string(&[], None)),
-            ("current", string(&[], None)),
-            ("inProgress", string(&[], None)),
-            ("failed", string(&[], None)),
+            ("apiVersion", text()),
+            ("kind", text()),
+            ("current", text()),
+            ("inProgress", text()),
+            ("failed", text()),
         ],
         &["apiVersion", "kind"],
         false,
@@ -56,9 +50,9 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
     ));
     types.insert("DependencyReference".to_string(), object(
         vec![
-            ("name", string(&[], None)),
-            ("namespace", string(&[], None)),
-            ("readyExpr", string(&[], None)),
+            ("name", text()),
+            ("namespace", text()),
+            ("readyExpr", text()),
         ],
         &["name"],
         true,
@@ -67,7 +61,7 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
     ));
     types.insert("DriftIgnoreRule".to_string(), object(
         vec![
-            ("paths", array(string(&[], None))),
+            ("paths", array(text())),
             ("target", reference("Selector")),
         ],
         &["paths"],
@@ -81,19 +75,13 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
             ("secretRef", reference("LocalObjectReference")),
             ("interval", reference("duration")),
             ("timeout", string(&[], Some("duration-no-hours"))),
-            ("ref", object(
-            vec![
-                ("branch", string(&[], None)),
-                ("tag", string(&[], None)),
-                ("semver", string(&[], None)),
-                ("name", string(&[], None)),
-                ("commit", string(&[], None)),
-            ],
-            &[],
-            true,
-            &[],
-            &[],
-        )),
+            ("ref", fields(vec![
+                ("branch", text()),
+                ("tag", text()),
+                ("semver", text()),
+                ("name", text()),
+                ("commit", text()),
+            ])),
             ("verify", object(
             vec![
                 ("mode", string(&["head", "HEAD", "Tag", "TagAndHEAD"], None)),
@@ -105,23 +93,23 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
             &[],
         )),
             ("proxySecretRef", reference("LocalObjectReference")),
-            ("ignore", string(&[], None)),
+            ("ignore", text()),
             ("suspend", Ty::Bool),
             ("recurseSubmodules", Ty::Bool),
             ("include", array(object(
             vec![
                 ("repository", reference("LocalObjectReference")),
-                ("fromPath", string(&[], None)),
-                ("toPath", string(&[], None)),
+                ("fromPath", text()),
+                ("toPath", text()),
             ],
             &[],
             false,
             &[],
             &[],
         ))),
-            ("sparseCheckout", array(string(&[], None))),
-            ("provider", string(&[], None)),
-            ("serviceAccountName", string(&[], None)),
+            ("sparseCheckout", array(text())),
+            ("provider", text()),
+            ("serviceAccountName", text()),
         ],
         &["url", "interval"],
         false,
@@ -130,13 +118,13 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
     ));
     types.insert("HelmChartSpec".to_string(), object(
         vec![
-            ("chart", string(&[], None)),
-            ("version", string(&[], None)),
+            ("chart", text()),
+            ("version", text()),
             ("sourceRef", object(
             vec![
-                ("apiVersion", string(&[], None)),
+                ("apiVersion", text()),
                 ("kind", string(&["HelmRepository", "GitRepository", "Bucket"], None)),
-                ("name", string(&[], None)),
+                ("name", text()),
             ],
             &["kind", "name"],
             true,
@@ -145,7 +133,7 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
         )),
             ("interval", reference("duration")),
             ("reconcileStrategy", string(&["ChartVersion", "Revision"], None)),
-            ("valuesFiles", array(string(&[], None))),
+            ("valuesFiles", array(text())),
             ("ignoreMissingValuesFiles", Ty::Bool),
             ("suspend", Ty::Bool),
         ],
@@ -161,14 +149,14 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
                 ("metadata", reference("CommonMetadata")),
                 ("spec", object(
                 vec![
-                    ("chart", string(&[], None)),
-                    ("version", string(&[], None)),
+                    ("chart", text()),
+                    ("version", text()),
                     ("sourceRef", object(
                     vec![
-                        ("apiVersion", string(&[], None)),
+                        ("apiVersion", text()),
                         ("kind", string(&["HelmRepository", "GitRepository", "Bucket"], None)),
-                        ("name", string(&[], None)),
-                        ("namespace", string(&[], None)),
+                        ("name", text()),
+                        ("namespace", text()),
                     ],
                     &["kind", "name"],
                     true,
@@ -177,8 +165,8 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
                 )),
                     ("interval", reference("duration")),
                     ("reconcileStrategy", string(&["ChartVersion", "Revision"], None)),
-                    ("valuesFiles", array(string(&[], None))),
-                    ("valuesFile", string(&[], None)),
+                    ("valuesFiles", array(text())),
+                    ("valuesFile", text()),
                     ("ignoreMissingValuesFiles", Ty::Bool),
                     ("verify", object(
                     vec![
@@ -204,10 +192,10 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
         )),
             ("chartRef", object(
             vec![
-                ("apiVersion", string(&[], None)),
+                ("apiVersion", text()),
                 ("kind", string(&["OCIRepository", "HelmChart", "ExternalArtifact"], None)),
-                ("name", string(&[], None)),
-                ("namespace", string(&[], None)),
+                ("name", text()),
+                ("namespace", text()),
             ],
             &["kind", "name"],
             true,
@@ -217,38 +205,26 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
             ("interval", reference("duration")),
             ("kubeConfig", reference("KubeConfigReference")),
             ("suspend", Ty::Bool),
-            ("releaseName", string(&[], None)),
-            ("targetNamespace", string(&[], None)),
-            ("storageNamespace", string(&[], None)),
+            ("releaseName", text()),
+            ("targetNamespace", text()),
+            ("storageNamespace", text()),
             ("dependsOn", array(reference("DependencyReference"))),
             ("timeout", reference("duration")),
             ("maxHistory", Ty::Int),
-            ("serviceAccountName", string(&[], None)),
+            ("serviceAccountName", text()),
             ("persistentClient", Ty::Bool),
-            ("driftDetection", object(
-            vec![
+            ("driftDetection", fields(vec![
                 ("mode", string(&["enabled", "warn", "disabled"], None)),
                 ("ignore", array(reference("DriftIgnoreRule"))),
-            ],
-            &[],
-            true,
-            &[],
-            &[],
-        )),
+            ])),
             ("install", object(
             vec![
                 ("timeout", reference("duration")),
-                ("remediation", object(
-                vec![
+                ("remediation", fields(vec![
                     ("retries", Ty::Int),
                     ("ignoreTestFailures", Ty::Bool),
                     ("remediateLastFailure", Ty::Bool),
-                ],
-                &[],
-                true,
-                &[],
-                &[],
-            )),
+                ])),
                 ("disableWait", Ty::Bool),
                 ("disableWaitForJobs", Ty::Bool),
                 ("disableHooks", Ty::Bool),
@@ -266,18 +242,12 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
             ("upgrade", object(
             vec![
                 ("timeout", reference("duration")),
-                ("remediation", object(
-                vec![
+                ("remediation", fields(vec![
                     ("retries", Ty::Int),
                     ("ignoreTestFailures", Ty::Bool),
                     ("remediateLastFailure", Ty::Bool),
                     ("strategy", string(&["rollback", "uninstall"], None)),
-                ],
-                &[],
-                true,
-                &[],
-                &[],
-            )),
+                ])),
                 ("disableWait", Ty::Bool),
                 ("disableWaitForJobs", Ty::Bool),
                 ("disableHooks", Ty::Bool),
@@ -299,7 +269,7 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
                 ("ignoreFailures", Ty::Bool),
                 ("filters", array(object(
                 vec![
-                    ("name", string(&[], None)),
+                    ("name", text()),
                     ("exclude", Ty::Bool),
                 ],
                 &["name"],
@@ -344,9 +314,9 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
             ("valuesFrom", array(object(
             vec![
                 ("kind", string(&["Secret", "ConfigMap"], None)),
-                ("name", string(&[], None)),
-                ("valuesKey", string(&[], None)),
-                ("targetPath", string(&[], None)),
+                ("name", text()),
+                ("valuesKey", text()),
+                ("targetPath", text()),
                 ("optional", Ty::Bool),
             ],
             &["kind", "name"],
@@ -355,8 +325,7 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
             &[],
         ))),
             ("values", Ty::Any),
-            ("postRenderers", array(object(
-            vec![
+            ("postRenderers", array(fields(vec![
                 ("kustomize", object(
                 vec![
                     ("patches", array(reference("Patch"))),
@@ -367,12 +336,7 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
                 &[],
                 &[],
             )),
-            ],
-            &[],
-            true,
-            &[],
-            &[],
-        ))),
+            ]))),
             ("commonMetadata", Ty::Any),
             ("waitStrategy", Ty::Any),
             ("healthCheckExprs", Ty::Any),
@@ -403,10 +367,10 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
     ));
     types.insert("Image".to_string(), object(
         vec![
-            ("name", string(&[], None)),
-            ("newName", string(&[], None)),
-            ("newTag", string(&[], None)),
-            ("digest", string(&[], None)),
+            ("name", text()),
+            ("newName", text()),
+            ("newTag", text()),
+            ("digest", text()),
         ],
         &["name"],
         true,
@@ -417,7 +381,7 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
         vec![
             ("secretRef", reference("SecretKeyReference")),
             ("configMapRef", reference("LocalObjectReference")),
-            ("provider", string(&[], None)),
+            ("provider", text()),
         ],
         &[],
         false,
@@ -427,12 +391,12 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
     types.insert("KustomizationSpec".to_string(), object(
         vec![
             ("commonMetadata", reference("CommonMetadata")),
-            ("components", array(string(&[], None))),
+            ("components", array(text())),
             ("decryption", object(
             vec![
                 ("provider", string(&["sops"], None)),
                 ("secretRef", reference("LocalObjectReference")),
-                ("serviceAccountName", string(&[], None)),
+                ("serviceAccountName", text()),
             ],
             &["provider"],
             true,
@@ -449,17 +413,16 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
             ("images", array(reference("Image"))),
             ("interval", reference("duration")),
             ("kubeConfig", reference("KubeConfigReference")),
-            ("namePrefix", string(&[], None)),
-            ("nameSuffix", string(&[], None)),
+            ("namePrefix", text()),
+            ("nameSuffix", text()),
             ("patches", array(reference("Patch"))),
-            ("path", string(&[], None)),
-            ("postBuild", object(
-            vec![
-                ("substitute", map(string(&[], None))),
+            ("path", text()),
+            ("postBuild", fields(vec![
+                ("substitute", map(text())),
                 ("substituteFrom", array(object(
                 vec![
                     ("kind", string(&["Secret", "ConfigMap"], None)),
-                    ("name", string(&[], None)),
+                    ("name", text()),
                     ("optional", Ty::Bool),
                 ],
                 &["kind", "name"],
@@ -467,22 +430,17 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
                 &[],
                 &[],
             ))),
-                ("substituteStrategy", string(&[], None)),
-            ],
-            &[],
-            true,
-            &[],
-            &[],
-        )),
+                ("substituteStrategy", text()),
+            ])),
             ("prune", Ty::Bool),
             ("retryInterval", reference("duration")),
-            ("serviceAccountName", string(&[], None)),
+            ("serviceAccountName", text()),
             ("sourceRef", object(
             vec![
-                ("apiVersion", string(&[], None)),
+                ("apiVersion", text()),
                 ("kind", string(&["OCIRepository", "GitRepository", "Bucket", "ExternalArtifact"], None)),
-                ("name", string(&[], None)),
-                ("namespace", string(&[], None)),
+                ("name", text()),
+                ("namespace", text()),
             ],
             &["kind", "name"],
             true,
@@ -490,7 +448,7 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
             &[],
         )),
             ("suspend", Ty::Bool),
-            ("targetNamespace", string(&[], None)),
+            ("targetNamespace", text()),
             ("timeout", reference("duration")),
             ("wait", Ty::Bool),
             ("buildMetadata", Ty::Any),
@@ -503,7 +461,7 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
     ));
     types.insert("LocalObjectReference".to_string(), object(
         vec![
-            ("name", string(&[], None)),
+            ("name", text()),
         ],
         &["name"],
         true,
@@ -512,10 +470,10 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
     ));
     types.insert("NamespacedObjectKindReference".to_string(), object(
         vec![
-            ("apiVersion", string(&[], None)),
-            ("kind", string(&[], None)),
-            ("name", string(&[], None)),
-            ("namespace", string(&[], None)),
+            ("apiVersion", text()),
+            ("kind", text()),
+            ("name", text()),
+            ("namespace", text()),
         ],
         &["kind", "name"],
         true,
@@ -525,21 +483,15 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
     types.insert("OCIRepositorySpec".to_string(), object(
         vec![
             ("url", string(&[], Some("oci-url"))),
-            ("ref", object(
-            vec![
-                ("digest", string(&[], None)),
-                ("tag", string(&[], None)),
-                ("semver", string(&[], None)),
-                ("semverFilter", string(&[], None)),
-            ],
-            &[],
-            true,
-            &[],
-            &[],
-        )),
+            ("ref", fields(vec![
+                ("digest", text()),
+                ("tag", text()),
+                ("semver", text()),
+                ("semverFilter", text()),
+            ])),
             ("layerSelector", object(
             vec![
-                ("mediaType", string(&[], None)),
+                ("mediaType", text()),
                 ("operation", string(&["extract", "copy"], None)),
             ],
             &[],
@@ -549,12 +501,12 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
         )),
             ("provider", string(&["generic", "aws", "azure", "gcp"], None)),
             ("secretRef", reference("LocalObjectReference")),
-            ("serviceAccountName", string(&[], None)),
+            ("serviceAccountName", text()),
             ("certSecretRef", reference("LocalObjectReference")),
             ("proxySecretRef", reference("LocalObjectReference")),
             ("interval", reference("duration")),
             ("timeout", reference("duration")),
-            ("ignore", string(&[], None)),
+            ("ignore", text()),
             ("insecure", Ty::Bool),
             ("suspend", Ty::Bool),
         ],
@@ -563,157 +515,55 @@ pub(super) fn schema() -> Result<FluxSchema, String> {
         &[],
         &[],
     ));
-    types.insert("ObjectMeta".to_string(), object(
-        vec![
-            ("name", string(&[], None)),
-            ("generateName", string(&[], None)),
-            ("namespace", string(&[], None)),
-            ("labels", map(string(&[], None))),
-            ("annotations", map(string(&[], None))),
-            ("finalizers", array(string(&[], None))),
+    types.insert("ObjectMeta".to_string(), fields(vec![
+            ("name", text()),
+            ("generateName", text()),
+            ("namespace", text()),
+            ("labels", map(text())),
+            ("annotations", map(text())),
+            ("finalizers", array(text())),
             ("ownerReferences", array(Ty::Any)),
-            ("uid", string(&[], None)),
-            ("resourceVersion", string(&[], None)),
+            ("uid", text()),
+            ("resourceVersion", text()),
             ("generation", Ty::Int),
             ("creationTimestamp", Ty::Any),
             ("deletionTimestamp", Ty::Any),
             ("deletionGracePeriodSeconds", Ty::Int),
             ("managedFields", array(Ty::Any)),
-            ("selfLink", string(&[], None)),
-        ],
-        &[],
-        true,
-        &[],
-        &[],
-    ));
-    types.insert("Patch".to_string(), object(
-        vec![
-            ("patch", string(&[], None)),
+            ("selfLink", text()),
+        ]));
+    types.insert("Patch".to_string(), fields(vec![
+            ("patch", text()),
             ("target", reference("Selector")),
-        ],
-        &[],
-        true,
-        &[],
-        &[],
-    ));
+        ]));
     types.insert("SecretKeyReference".to_string(), object(
         vec![
-            ("name", string(&[], None)),
-            ("key", string(&[], None)),
+            ("name", text()),
+            ("key", text()),
         ],
         &["name"],
         true,
         &[],
         &[],
     ));
-    types.insert("Selector".to_string(), object(
-        vec![
-            ("group", string(&[], None)),
-            ("version", string(&[], None)),
-            ("kind", string(&[], None)),
-            ("namespace", string(&[], None)),
-            ("name", string(&[], None)),
-            ("annotationSelector", string(&[], None)),
-            ("labelSelector", string(&[], None)),
-        ],
-        &[],
-        true,
-        &[],
-        &[],
-    ));
+    types.insert("Selector".to_string(), fields(vec![
+            ("group", text()),
+            ("version", text()),
+            ("kind", text()),
+            ("namespace", text()),
+            ("name", text()),
+            ("annotationSelector", text()),
+            ("labelSelector", text()),
+        ]));
     types.insert("duration".to_string(), string(&[], Some("duration")));
     let kinds = vec![
-        ("kustomize.toolkit.fluxcd.io/v1".to_string(), "Kustomization".to_string(), object(
-            vec![
-                ("apiVersion", reference("string")),
-                ("kind", reference("string")),
-                ("metadata", reference("ObjectMeta")),
-                ("spec", reference("KustomizationSpec")),
-                ("status", Ty::Any),
-            ],
-            &["spec"],
-            true,
-            &[],
-            &[],
-        )),
-        ("helm.toolkit.fluxcd.io/v2".to_string(), "HelmRelease".to_string(), object(
-            vec![
-                ("apiVersion", reference("string")),
-                ("kind", reference("string")),
-                ("metadata", reference("ObjectMeta")),
-                ("spec", reference("HelmReleaseSpec")),
-                ("status", Ty::Any),
-            ],
-            &["spec"],
-            true,
-            &[],
-            &[],
-        )),
-        ("source.toolkit.fluxcd.io/v1".to_string(), "GitRepository".to_string(), object(
-            vec![
-                ("apiVersion", reference("string")),
-                ("kind", reference("string")),
-                ("metadata", reference("ObjectMeta")),
-                ("spec", reference("GitRepositorySpec")),
-                ("status", Ty::Any),
-            ],
-            &["spec"],
-            true,
-            &[],
-            &[],
-        )),
-        ("source.toolkit.fluxcd.io/v1".to_string(), "OCIRepository".to_string(), object(
-            vec![
-                ("apiVersion", reference("string")),
-                ("kind", reference("string")),
-                ("metadata", reference("ObjectMeta")),
-                ("spec", reference("OCIRepositorySpec")),
-                ("status", Ty::Any),
-            ],
-            &["spec"],
-            true,
-            &[],
-            &[],
-        )),
-        ("source.toolkit.fluxcd.io/v1".to_string(), "HelmRepository".to_string(), object(
-            vec![
-                ("apiVersion", reference("string")),
-                ("kind", reference("string")),
-                ("metadata", reference("ObjectMeta")),
-                ("spec", reference("HelmRepositorySpec")),
-                ("status", Ty::Any),
-            ],
-            &["spec"],
-            true,
-            &[],
-            &[],
-        )),
-        ("source.toolkit.fluxcd.io/v1".to_string(), "Bucket".to_string(), object(
-            vec![
-                ("apiVersion", reference("string")),
-                ("kind", reference("string")),
-                ("metadata", reference("ObjectMeta")),
-                ("spec", reference("BucketSpec")),
-                ("status", Ty::Any),
-            ],
-            &["spec"],
-            true,
-            &[],
-            &[],
-        )),
-        ("source.toolkit.fluxcd.io/v1".to_string(), "HelmChart".to_string(), object(
-            vec![
-                ("apiVersion", reference("string")),
-                ("kind", reference("string")),
-                ("metadata", reference("ObjectMeta")),
-                ("spec", reference("HelmChartSpec")),
-                ("status", Ty::Any),
-            ],
-            &["spec"],
-            true,
-            &[],
-            &[],
-        )),
+        ("kustomize.toolkit.fluxcd.io/v1".to_string(), "Kustomization".to_string(), kind_object(reference("KustomizationSpec"))),
+        ("helm.toolkit.fluxcd.io/v2".to_string(), "HelmRelease".to_string(), kind_object(reference("HelmReleaseSpec"))),
+        ("source.toolkit.fluxcd.io/v1".to_string(), "GitRepository".to_string(), kind_object(reference("GitRepositorySpec"))),
+        ("source.toolkit.fluxcd.io/v1".to_string(), "OCIRepository".to_string(), kind_object(reference("OCIRepositorySpec"))),
+        ("source.toolkit.fluxcd.io/v1".to_string(), "HelmRepository".to_string(), kind_object(reference("HelmRepositorySpec"))),
+        ("source.toolkit.fluxcd.io/v1".to_string(), "Bucket".to_string(), kind_object(reference("BucketSpec"))),
+        ("source.toolkit.fluxcd.io/v1".to_string(), "HelmChart".to_string(), kind_object(reference("HelmChartSpec"))),
     ];
     Ok(FluxSchema { types, patterns, kinds })
 }
