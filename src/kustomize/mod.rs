@@ -178,7 +178,7 @@ pub struct Renderer<'a> {
     cache: Mutex<foldhash::HashMap<String, Arc<Rendered>>>,
     /// Flux's ignore rules per source root, for generated kustomizations: compiling them
     /// (gitignore globs into a regex set) costs more than the walk they filter.
-    ignores: Mutex<foldhash::HashMap<String, Arc<ignore::gitignore::Gitignore>>>,
+    ignores: Mutex<foldhash::HashMap<String, Arc<generator::IgnoreRules>>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -225,7 +225,7 @@ impl<'a> Renderer<'a> {
 
     /// The ignore rules of a source root, compiled once per run (those of the repository root
     /// ahead of the first build, while the repository is walked: see [`crate::load_with`]).
-    pub fn ignore_rules(&self, source_root: &str) -> Arc<ignore::gitignore::Gitignore> {
+    pub fn ignore_rules(&self, source_root: &str) -> Arc<generator::IgnoreRules> {
         let lock = || self.ignores.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(rules) = lock().get(source_root) {
             return Arc::clone(rules);

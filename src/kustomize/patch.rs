@@ -32,10 +32,13 @@ pub struct Selector {
     pub annotation_selector: Option<String>,
 }
 
-/// A selector field: exact text, or an anchored regex when it has regex syntax.
+/// A selector field, an anchored regex in kustomize: kept as the string or strings it matches
+/// when it has no other operator, compiled otherwise.
 #[derive(Debug, Clone)]
 pub enum Pattern {
     Exact(String),
+    /// `(kustomize-controller|helm-controller)`: literal alternatives.
+    OneOf(Vec<String>),
     Regex(Regex),
 }
 
@@ -43,15 +46,20 @@ impl Pattern {
     fn new(text: &str) -> Pattern {
         if text
             .chars()
-            .all(|c| c.is_alphanumeric() || "-_.".contains(c))
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
         {
             return Pattern::Exact(text.to_string());
         }
         let regex = literal_braces(text);
-        // `\${cluster_name}-app`, the usual selector with a variable, is one string: compared,
-        // not compiled and run as a regex for every object of every build.
+        // `\${cluster_name}-app`, the usual selector with a variable, is one string, and Flux's
+        // multi-tenancy lockdown names its controllers as `(a|b|c)`: compared, not compiled
+        // (compiling was a twentieth of a small repository's run) and run as a regex for every
+        // object of every build.
         if let Some(literal) = literal_of(&regex) {
             return Pattern::Exact(literal);
+        }
+        if let Some(alternatives) = alternatives_of(&regex) {
+            return Pattern::OneOf(alternatives);
         }
         match Regex::new(&format!("^(?:{regex})$")) {
             Ok(re) => Pattern::Regex(re),
@@ -62,9 +70,37 @@ impl Pattern {
     fn matches(&self, value: &str) -> bool {
         match self {
             Pattern::Exact(text) => text == value,
+            Pattern::OneOf(texts) => texts.iter().any(|text| text == value),
             Pattern::Regex(re) => re.is_match(value),
         }
     }
+}
+
+/// The strings a regex matches when it is an alternation of literals, `a|b` or `(a|b)` or
+/// `(?:a|b)`.
+fn alternatives_of(regex: &str) -> Option<Vec<String>> {
+    let inner = regex
+        .strip_prefix("(?:")
+        .or_else(|| regex.strip_prefix('('))
+        .and_then(|group| group.strip_suffix(')'))
+        .unwrap_or(regex);
+    let mut alternatives = Vec::new();
+    let mut start = 0;
+    let mut bytes = inner.bytes().enumerate();
+    while let Some((i, byte)) = bytes.next() {
+        match byte {
+            b'\\' => {
+                bytes.next();
+            }
+            b'|' => {
+                alternatives.push(literal_of(&inner[start..i])?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    alternatives.push(literal_of(&inner[start..])?);
+    (alternatives.len() > 1).then_some(alternatives)
 }
 
 /// The one string a regex matches when it has no operator: every character is itself or an
@@ -664,6 +700,46 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 8192, ..Default::default() })]
+        /// Whatever shape a selector takes (one string, alternatives, a regex), it matches what
+        /// its anchored regex matches.
+        #[test]
+        fn a_selector_matches_as_its_regex_does(
+            text in r"[ab\\.$|()?:{}-]{0,10}",
+            other in r"[ab.|$-]{0,6}",
+        ) {
+            let regex = literal_braces(&text);
+            if let Ok(re) = Regex::new(&format!("^(?:{regex})$")) {
+                let pattern = Pattern::new(&text);
+                proptest::prop_assert_eq!(pattern.matches(&other), re.is_match(&other), "{:?} on {:?}", pattern, other);
+                if let Pattern::OneOf(alternatives) = &pattern {
+                    for alternative in alternatives {
+                        proptest::prop_assert!(re.is_match(alternative), "{} on {:?}", regex, alternative);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn alternatives_of_names_are_compared_not_compiled() {
+        for (text, names) in [
+            (
+                "(kustomize-controller|helm-controller)",
+                &["kustomize-controller", "helm-controller"][..],
+            ),
+            ("(?:a|b|c)", &["a", "b", "c"]),
+            ("a|b", &["a", "b"]),
+            (r"(a\|b|c)", &["a|b", "c"]),
+        ] {
+            assert!(
+                matches!(Pattern::new(text), Pattern::OneOf(ref got) if got == names),
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn selectors_with_variables_are_compared_not_compiled() {
         for (text, literal) in [
@@ -676,7 +752,7 @@ mod tests {
                 "{text}"
             );
         }
-        for regex in ["web-.*", r"\d+", "a|b", "x{2}", r"\${a}.+"] {
+        for regex in ["web-.*", r"\d+", "a.b", "(a)|(b)", "x{2}", r"\${a}.+"] {
             assert!(matches!(Pattern::new(regex), Pattern::Regex(_)), "{regex}");
         }
     }
