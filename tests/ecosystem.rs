@@ -114,7 +114,7 @@ fn release_assets_are_the_ones_the_action_downloads() {
     );
     // Every target the action downloads is built, under the name the action expects.
     for target in [
-        "x86_64-unknown-linux-musl",
+        "x86_64-unknown-linux-gnu",
         "aarch64-apple-darwin",
         "x86_64-apple-darwin",
         "x86_64-pc-windows-msvc",
@@ -122,6 +122,11 @@ fn release_assets_are_the_ones_the_action_downloads() {
         assert!(action.contains(&format!("target={target};")), "{target}");
         assert!(targets.contains(&target));
     }
+    // The glibc build is linked statically, and checked to be.
+    assert!(release.contains(
+        "if [[ \"$TARGET\" == *-linux-gnu ]]; then export RUSTFLAGS=\"-C target-feature=+crt-static\"; fi"
+    ));
+    assert!(release.contains("the Linux binary is linked dynamically"));
     assert!(action.contains("asset=\"fleetlint-$target.$ext\""));
     assert!(release.contains("asset=\"fleetlint-$TARGET.tar.gz\""));
     assert!(release.contains("asset=\"fleetlint-$TARGET.zip\""));
@@ -132,4 +137,16 @@ fn release_assets_are_the_ones_the_action_downloads() {
         .and_then(Node::as_seq)
         .expect("tag trigger");
     assert_eq!(tags[0].as_str(), Some("v*"));
+}
+
+#[test]
+fn the_static_build_links_the_binary_alone_statically() {
+    let config = read(".cargo/config.toml");
+    assert!(config.contains(
+        r#"build-static = "rustc --release --locked --bin fleetlint -- -C target-feature=+crt-static""#
+    ));
+    // An alias, not flags for every crate: those would reach the proc macros, which cannot be
+    // linked statically, and break every other build.
+    assert!(!config.contains("rustflags"));
+    assert!(read("README.md").contains("cargo build-static"));
 }
