@@ -122,6 +122,34 @@ fn sources() -> Vec<(PathBuf, String)> {
         .collect()
 }
 
+/// Whether every `libc::` item on a line is one of those that tune glibc's allocator
+/// (`src/main.rs`): they neither start processes nor write files.
+fn only_allocator_tuning(line: &str) -> bool {
+    const ALLOWED: &[&str] = &["mallopt", "M_TOP_PAD", "M_MMAP_THRESHOLD", "c_int"];
+    line.split("libc::").skip(1).all(|rest| {
+        let item: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        ALLOWED.contains(&item.as_str())
+    })
+}
+
+#[test]
+fn the_guard_allows_only_the_allocator_tuning_from_libc() {
+    assert!(only_allocator_tuning(
+        "        libc::mallopt(libc::M_TOP_PAD, TOP_PAD);"
+    ));
+    assert!(only_allocator_tuning(
+        "    const TOP_PAD: libc::c_int = 4 << 20;"
+    ));
+    assert!(!only_allocator_tuning("        libc::fork();"));
+    assert!(!only_allocator_tuning(
+        "        libc::mallopt(libc::M_TOP_PAD, 1); libc::write(1, p, n);"
+    ));
+    assert!(!only_allocator_tuning("use libc::*;"));
+}
+
 #[test]
 fn the_source_never_starts_a_process_or_writes_a_file() {
     const FORBIDDEN: &[&str] = &[
@@ -151,7 +179,7 @@ fn the_source_never_starts_a_process_or_writes_a_file() {
     for (path, text) in &files {
         for (n, line) in text.lines().enumerate() {
             for word in FORBIDDEN {
-                if line.contains(word) {
+                if line.contains(word) && !(*word == "libc::" && only_allocator_tuning(line)) {
                     hits.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
                 }
             }
