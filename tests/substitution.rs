@@ -4,28 +4,12 @@
 
 mod common;
 
-use common::fleet::{GOTK_SYNC, write};
+use common::fleet::{APPS, GOTK_SYNC, write};
 
 use fleetlint::checks;
 
-const APPS: &str = "\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  postBuild:
-    substitute:
-      CLUSTER: dev
-      NS: web
-";
+/// The variables of `apps` (indented under its `spec`).
+const POST_BUILD: &str = "  postBuild:\n    substitute:\n      CLUSTER: dev\n      NS: web\n";
 
 /// The variables come from the kustomization: the namespace it sets and a patch.
 const KUSTOMIZATION: &str = "\
@@ -63,7 +47,11 @@ fn fleet() -> tempfile::TempDir {
     let root = dir.path();
     write(root, ".git/HEAD", "ref: refs/heads/main\n");
     write(root, "clusters/dev/flux-system/gotk-sync.yaml", GOTK_SYNC);
-    write(root, "clusters/dev/apps.yaml", APPS);
+    write(
+        root,
+        "clusters/dev/apps.yaml",
+        format!("{APPS}{POST_BUILD}"),
+    );
     write(root, "apps/kustomization.yaml", KUSTOMIZATION);
     write(root, "apps/settings.yaml", SETTINGS);
     dir

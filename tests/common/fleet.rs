@@ -32,6 +32,22 @@ spec:
     name: flux-system
 ";
 
+/// `clusters/dev/apps.yaml`: the Kustomization `apps`, of `./apps` in the bootstrap source.
+pub const APPS: &str = "\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+";
+
 /// A CustomResourceDefinition of `Widget` (`example.com/v1`), without a schema.
 pub const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
