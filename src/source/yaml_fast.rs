@@ -1,6 +1,6 @@
 //! A scanner for the plain block YAML that fleets are made of, emitting the events
-//! `saphyr-parser` would, with the marker positions fleetlint's tree reads, several times
-//! faster.
+//! `saphyr-parser` would (as the tree builder's compact `TreeEvent`s), with the marker
+//! positions fleetlint's tree reads, several times faster.
 //!
 //! Parsing is most of a run: nearly every byte of a fleet is YAML, and almost all of it is the
 //! same simple dialect (block mappings and sequences, one-line scalars, literal and folded
@@ -21,7 +21,7 @@
 
 use std::borrow::Cow;
 
-use saphyr_parser::{Event, ScalarStyle};
+use super::yaml::TreeEvent as Event;
 
 /// An event with the start and end of its marker, in bytes.
 pub type Marked<'a> = (Event<'a>, usize, usize);
@@ -183,7 +183,7 @@ impl<'a> Scanner<'a> {
         if self.in_document {
             self.close_document(at, at + 3)?;
         }
-        self.out.push((Event::DocumentStart(true), at, at + 3));
+        self.out.push((Event::DocumentStart, at, at + 3));
         self.in_document = true;
         self.has_root = false;
         self.anchors.clear();
@@ -199,11 +199,8 @@ impl<'a> Scanner<'a> {
         }) {}
         if !self.has_root {
             // An empty document: saphyr reports a null scalar; it never becomes a root.
-            self.out.push((
-                Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
-                at,
-                at,
-            ));
+            self.out
+                .push((Event::Scalar(Cow::Borrowed(""), true, 0), at, at));
         }
         self.out.push((Event::DocumentEnd, at, end));
         self.in_document = false;
@@ -234,7 +231,7 @@ impl<'a> Scanner<'a> {
                 return None;
             }
             self.out.push((
-                Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
+                Event::Scalar(Cow::Borrowed(""), true, 0),
                 pending.colon,
                 pending.colon,
             ));
@@ -263,7 +260,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         if !self.in_document {
-            self.out.push((Event::DocumentStart(false), p, p));
+            self.out.push((Event::DocumentStart, p, p));
             self.in_document = true;
             self.has_root = false;
         }
@@ -331,8 +328,7 @@ impl<'a> Scanner<'a> {
                 p
             };
             let start = anchor_at.unwrap_or(marker);
-            self.out
-                .push((Event::SequenceStart(id, None), start, marker));
+            self.out.push((Event::SequenceStart(id), start, marker));
             self.stack.push(Open {
                 kind: Kind::Seq,
                 indent: p - line.start,
@@ -342,7 +338,7 @@ impl<'a> Scanner<'a> {
             // Only mappings: a scalar alone on its line may run over several lines.
             self.key_end(line, p)?;
             self.out
-                .push((Event::MappingStart(id, None), anchor_at.unwrap_or(p), p));
+                .push((Event::MappingStart(id), anchor_at.unwrap_or(p), p));
             self.stack.push(Open {
                 kind: Kind::Map,
                 indent: p - line.start,
@@ -372,7 +368,7 @@ impl<'a> Scanner<'a> {
             if self.stack.len() >= super::yaml::MAX_DEPTH {
                 return None;
             }
-            self.out.push((Event::MappingStart(0, None), c, c));
+            self.out.push((Event::MappingStart(0), c, c));
             self.stack.push(Open {
                 kind: Kind::Map,
                 indent: c - line.start,
@@ -526,12 +522,7 @@ impl<'a> Scanner<'a> {
                     end -= 1;
                 }
                 self.out.push((
-                    Event::Scalar(
-                        Cow::Borrowed(&self.text[v..end]),
-                        ScalarStyle::Plain,
-                        id,
-                        None,
-                    ),
+                    Event::Scalar(Cow::Borrowed(&self.text[v..end]), true, id),
                     anchor_at,
                     end,
                 ));
@@ -551,9 +542,9 @@ impl<'a> Scanner<'a> {
         let b = self.bytes;
         let is_seq = b[p] == b'[';
         let (start, close_event, close) = if is_seq {
-            (Event::SequenceStart(0, None), Event::SequenceEnd, b']')
+            (Event::SequenceStart(0), Event::SequenceEnd, b']')
         } else {
-            (Event::MappingStart(0, None), Event::MappingEnd, b'}')
+            (Event::MappingStart(0), Event::MappingEnd, b'}')
         };
         self.out.push((start, p, p + 1));
         let mut at = skip_spaces(b, p + 1, end);
@@ -651,12 +642,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.out.push((
-            Event::Scalar(
-                Cow::Borrowed(&self.text[at..scalar_end]),
-                ScalarStyle::Plain,
-                0,
-                None,
-            ),
+            Event::Scalar(Cow::Borrowed(&self.text[at..scalar_end]), true, 0),
             at,
             scalar_end,
         ));
@@ -694,7 +680,7 @@ impl<'a> Scanner<'a> {
         match self.bytes[start] {
             b'"' => {
                 let inner = &raw[1..raw.len() - 1];
-                Event::Scalar(Cow::Borrowed(inner), ScalarStyle::DoubleQuoted, 0, None)
+                Event::Scalar(Cow::Borrowed(inner), false, 0)
             }
             b'\'' => {
                 let inner = &raw[1..raw.len() - 1];
@@ -703,9 +689,9 @@ impl<'a> Scanner<'a> {
                 } else {
                     Cow::Borrowed(inner)
                 };
-                Event::Scalar(text, ScalarStyle::SingleQuoted, 0, None)
+                Event::Scalar(text, false, 0)
             }
-            _ => Event::Scalar(Cow::Borrowed(raw), ScalarStyle::Plain, 0, None),
+            _ => Event::Scalar(Cow::Borrowed(raw), true, 0),
         }
     }
 
@@ -774,16 +760,7 @@ impl<'a> Scanner<'a> {
             value.push('\n');
         }
         self.out.push((
-            Event::Scalar(
-                Cow::Owned(value),
-                if folded {
-                    ScalarStyle::Folded
-                } else {
-                    ScalarStyle::Literal
-                },
-                0,
-                None,
-            ),
+            Event::Scalar(Cow::Owned(value), false, 0),
             first.content,
             end_marker,
         ));
@@ -794,7 +771,7 @@ impl<'a> Scanner<'a> {
 /// Sets the anchor id of a scalar event.
 fn with_anchor(event: Event<'_>, id: usize) -> Event<'_> {
     match event {
-        Event::Scalar(text, style, _, tag) => Event::Scalar(text, style, id, tag),
+        Event::Scalar(text, plain, _) => Event::Scalar(text, plain, id),
         other => other,
     }
 }
