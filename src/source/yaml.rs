@@ -1,7 +1,7 @@
 //! A light YAML tree with byte spans, built from parse events (`TreeEvent`): those of the
 //! fast scanner (`yaml_fast`) where it reads the file, `saphyr-parser`'s otherwise.
 //!
-//! Only this file and `yaml_fast` know the YAML crate. saphyr reports character indices; every
+//! Only this file knows the YAML crate (`yaml_fast` emits `TreeEvent`s of its own). saphyr reports character indices; every
 //! span stored here is a byte offset into the file text, so labels land on the right line.
 //! Aliases are expanded with a node budget and nesting is bounded, so a hostile file becomes
 //! an error, never a hang or a stack overflow.

@@ -21,10 +21,10 @@
 
 use std::borrow::Cow;
 
-use super::yaml::TreeEvent as Event;
+use super::yaml::TreeEvent;
 
 /// An event with the start and end of its marker, in bytes.
-pub type Marked<'a> = (Event<'a>, usize, usize);
+pub type Marked<'a> = (TreeEvent<'a>, usize, usize);
 
 /// The events of `text`, or `None` when it is not in the dialect this scanner reads.
 pub fn events(text: &str) -> Option<Vec<Marked<'_>>> {
@@ -183,7 +183,7 @@ impl<'a> Scanner<'a> {
         if self.in_document {
             self.close_document(at, at + 3)?;
         }
-        self.out.push((Event::DocumentStart, at, at + 3));
+        self.out.push((TreeEvent::DocumentStart, at, at + 3));
         self.in_document = true;
         self.has_root = false;
         self.anchors.clear();
@@ -200,9 +200,9 @@ impl<'a> Scanner<'a> {
         if !self.has_root {
             // An empty document: saphyr reports a null scalar; it never becomes a root.
             self.out
-                .push((Event::Scalar(Cow::Borrowed(""), true, 0), at, at));
+                .push((TreeEvent::Scalar(Cow::Borrowed(""), true, 0), at, at));
         }
-        self.out.push((Event::DocumentEnd, at, end));
+        self.out.push((TreeEvent::DocumentEnd, at, end));
         self.in_document = false;
         self.has_root = false;
         self.scalar_indent = None;
@@ -218,8 +218,8 @@ impl<'a> Scanner<'a> {
 
     fn push_end(&mut self, kind: Kind, at: usize) {
         let event = match kind {
-            Kind::Map => Event::MappingEnd,
-            Kind::Seq => Event::SequenceEnd,
+            Kind::Map => TreeEvent::MappingEnd,
+            Kind::Seq => TreeEvent::SequenceEnd,
         };
         self.out.push((event, at, at));
     }
@@ -231,7 +231,7 @@ impl<'a> Scanner<'a> {
                 return None;
             }
             self.out.push((
-                Event::Scalar(Cow::Borrowed(""), true, 0),
+                TreeEvent::Scalar(Cow::Borrowed(""), true, 0),
                 pending.colon,
                 pending.colon,
             ));
@@ -260,7 +260,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         if !self.in_document {
-            self.out.push((Event::DocumentStart, p, p));
+            self.out.push((TreeEvent::DocumentStart, p, p));
             self.in_document = true;
             self.has_root = false;
         }
@@ -328,7 +328,7 @@ impl<'a> Scanner<'a> {
                 p
             };
             let start = anchor_at.unwrap_or(marker);
-            self.out.push((Event::SequenceStart(id), start, marker));
+            self.out.push((TreeEvent::SequenceStart(id), start, marker));
             self.stack.push(Open {
                 kind: Kind::Seq,
                 indent: p - line.start,
@@ -338,7 +338,7 @@ impl<'a> Scanner<'a> {
             // Only mappings: a scalar alone on its line may run over several lines.
             self.key_end(line, p)?;
             self.out
-                .push((Event::MappingStart(id), anchor_at.unwrap_or(p), p));
+                .push((TreeEvent::MappingStart(id), anchor_at.unwrap_or(p), p));
             self.stack.push(Open {
                 kind: Kind::Map,
                 indent: p - line.start,
@@ -368,7 +368,7 @@ impl<'a> Scanner<'a> {
             if self.stack.len() >= super::yaml::MAX_DEPTH {
                 return None;
             }
-            self.out.push((Event::MappingStart(0), c, c));
+            self.out.push((TreeEvent::MappingStart(0), c, c));
             self.stack.push(Open {
                 kind: Kind::Map,
                 indent: c - line.start,
@@ -460,7 +460,7 @@ impl<'a> Scanner<'a> {
             }
             let name = &self.text[v + 1..name_end];
             let &(_, id) = self.anchors.iter().rev().find(|(n, _)| *n == name)?;
-            self.out.push((Event::Alias(id), v, name_end));
+            self.out.push((TreeEvent::Alias(id), v, name_end));
             self.scalar_indent = Some(holder);
             return Some(next_line(b, line));
         }
@@ -522,7 +522,7 @@ impl<'a> Scanner<'a> {
                     end -= 1;
                 }
                 self.out.push((
-                    Event::Scalar(Cow::Borrowed(&self.text[v..end]), true, id),
+                    TreeEvent::Scalar(Cow::Borrowed(&self.text[v..end]), true, id),
                     anchor_at,
                     end,
                 ));
@@ -542,9 +542,9 @@ impl<'a> Scanner<'a> {
         let b = self.bytes;
         let is_seq = b[p] == b'[';
         let (start, close_event, close) = if is_seq {
-            (Event::SequenceStart(0), Event::SequenceEnd, b']')
+            (TreeEvent::SequenceStart(0), TreeEvent::SequenceEnd, b']')
         } else {
-            (Event::MappingStart(0), Event::MappingEnd, b'}')
+            (TreeEvent::MappingStart(0), TreeEvent::MappingEnd, b'}')
         };
         self.out.push((start, p, p + 1));
         let mut at = skip_spaces(b, p + 1, end);
@@ -642,7 +642,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.out.push((
-            Event::Scalar(Cow::Borrowed(&self.text[at..scalar_end]), true, 0),
+            TreeEvent::Scalar(Cow::Borrowed(&self.text[at..scalar_end]), true, 0),
             at,
             scalar_end,
         ));
@@ -675,12 +675,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// A plain or quoted scalar spanning `start..end` (quotes included).
-    fn scalar(&self, start: usize, end: usize) -> Event<'a> {
+    fn scalar(&self, start: usize, end: usize) -> TreeEvent<'a> {
         let raw = &self.text[start..end];
         match self.bytes[start] {
             b'"' => {
                 let inner = &raw[1..raw.len() - 1];
-                Event::Scalar(Cow::Borrowed(inner), false, 0)
+                TreeEvent::Scalar(Cow::Borrowed(inner), false, 0)
             }
             b'\'' => {
                 let inner = &raw[1..raw.len() - 1];
@@ -689,9 +689,9 @@ impl<'a> Scanner<'a> {
                 } else {
                     Cow::Borrowed(inner)
                 };
-                Event::Scalar(text, false, 0)
+                TreeEvent::Scalar(text, false, 0)
             }
-            _ => Event::Scalar(Cow::Borrowed(raw), true, 0),
+            _ => TreeEvent::Scalar(Cow::Borrowed(raw), true, 0),
         }
     }
 
@@ -760,7 +760,7 @@ impl<'a> Scanner<'a> {
             value.push('\n');
         }
         self.out.push((
-            Event::Scalar(Cow::Owned(value), false, 0),
+            TreeEvent::Scalar(Cow::Owned(value), false, 0),
             first.content,
             end_marker,
         ));
@@ -769,9 +769,9 @@ impl<'a> Scanner<'a> {
 }
 
 /// Sets the anchor id of a scalar event.
-fn with_anchor(event: Event<'_>, id: usize) -> Event<'_> {
+fn with_anchor(event: TreeEvent<'_>, id: usize) -> TreeEvent<'_> {
     match event {
-        Event::Scalar(text, plain, _) => Event::Scalar(text, plain, id),
+        TreeEvent::Scalar(text, plain, _) => TreeEvent::Scalar(text, plain, id),
         other => other,
     }
 }
